@@ -1,0 +1,49 @@
+# Steward: `make run` (demo on SQLite with a real Celery worker) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Local demo and tests only: production sets SECRET_KEY and CELERY_BROKER_URL itself and leaves this unset.
+export STEWARD_DEV ?= 1
+
+.PHONY: install run serve test lint migrations-check bench-ingest clean
+
+$(VENV)/.installed: requirements/base.txt requirements/dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_data
+	$(MAKE) --no-print-directory serve
+
+# A real Celery worker (with beat) on the embedded filesystem broker, and gunicorn; Ctrl-C stops both.
+serve:
+	@mkdir -p var; \
+	$(VENV)/bin/celery -A stewardship worker --beat --schedule var/celerybeat-schedule --loglevel INFO \
+		--concurrency 1 >var/worker.log 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	echo "Celery worker running (log: var/worker.log). Steward on http://$(HOST):$(PORT)/"; \
+	$(VENV)/bin/gunicorn stewardship.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+
+test: install
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+migrations-check: install
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench-ingest: install
+	$(PY) bench/ingest.py
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,191 @@
+"""Django admin: source systems and keys, rules, and read-only views of master data and its history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from . import services
+from .models import (
+    ApiKey,
+    AttributeLock,
+    ConsentEvent,
+    ConsentPurpose,
+    ConsentState,
+    GoldenRecord,
+    GoldenVersion,
+    IdempotencyRecord,
+    OwnershipRule,
+    SourceRecord,
+    SourceSystem,
+)
+
+
+class ReadOnlyMixin:
+    """Master data changes only through services (versioned, attributable), never by editing rows."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    extra = 0
+    fields = ["prefix", "name", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # keys are issued by the action below, which shows the key once
+
+
+@admin.register(SourceSystem)
+class SourceSystemAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["code", "name"]
+    inlines = [ApiKeyInline]
+    actions = ["issue_api_key"]
+
+    @admin.action(description="Issue a new API key (shown once)")
+    def issue_api_key(self, request: HttpRequest, queryset: QuerySet[SourceSystem]) -> None:
+        for source in queryset:
+            _, key = services.api_key_issue(source_code=source.code, name=f"issued by {request.user}")
+            self.message_user(
+                request, f"New key for {source.code} (copy it now, it is not stored): {key}", messages.WARNING
+            )
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "source", "name", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["source", "revoked_at"]
+    search_fields = ["prefix", "name", "source__code"]
+    readonly_fields = ["source", "prefix", "digest", "created_at", "last_used_at"]
+    fields = ["source", "name", "prefix", "digest", "created_at", "last_used_at", "revoked_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+class SourceRecordInline(ReadOnlyMixin, admin.TabularInline):
+    model = SourceRecord
+    extra = 0
+    fields = ["source", "source_key", "source_updated_at", "received_at", "attributes", "warnings"]
+    readonly_fields = fields
+    show_change_link = True
+
+
+class GoldenVersionInline(ReadOnlyMixin, admin.TabularInline):
+    model = GoldenVersion
+    extra = 0
+    fields = ["version", "reason", "actor", "changes", "correlation_id", "note", "created_at"]
+    readonly_fields = fields
+    ordering = ["-version"]
+
+
+class ConsentStateInline(ReadOnlyMixin, admin.TabularInline):
+    model = ConsentState
+    extra = 0
+    fields = ["purpose", "status", "captured_at", "event"]
+    readonly_fields = fields
+
+
+@admin.register(GoldenRecord)
+class GoldenRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["id", "domain", "display_name", "status", "version", "updated_at"]
+    list_filter = ["domain", "status"]
+    search_fields = [
+        "id",
+        "source_records__source_key",
+        "attributes__email",
+        "attributes__family_name",
+        "attributes__gtin",
+    ]
+    readonly_fields = [
+        "id",
+        "domain",
+        "status",
+        "merged_into",
+        "version",
+        "attributes",
+        "provenance",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [SourceRecordInline, ConsentStateInline, GoldenVersionInline]
+    show_full_result_count = False
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+        queryset, _ = super().get_search_results(request, queryset, search_term)
+        return queryset.distinct() if search_term else queryset, False
+
+
+@admin.register(SourceRecord)
+class SourceRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["source_key", "source", "domain", "golden", "source_updated_at", "received_at"]
+    list_filter = ["domain", "source"]
+    search_fields = ["source_key", "golden__id"]
+    list_select_related = ["source"]
+    readonly_fields = [f.name for f in SourceRecord._meta.fields]
+    show_full_result_count = False
+
+
+@admin.register(OwnershipRule)
+class OwnershipRuleAdmin(admin.ModelAdmin):
+    list_display = ["domain", "attribute", "owners", "fallback", "governed"]
+    list_filter = ["domain", "fallback", "governed"]
+    list_editable = ["fallback", "governed"]
+    search_fields = ["attribute"]
+    actions = ["recompute_golden_records"]
+
+    @admin.action(description="Recompute golden records of these domains under the current rules")
+    def recompute_golden_records(self, request: HttpRequest, queryset: QuerySet[OwnershipRule]) -> None:
+        for domain in sorted(set(queryset.values_list("domain", flat=True))):
+            changed = services.ownership_rules_apply(domain=domain, user=request.user)  # type: ignore[arg-type]
+            self.message_user(request, f"{domain}: {changed} golden records changed.")
+
+
+@admin.register(AttributeLock)
+class AttributeLockAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["golden", "attribute", "value", "locked_by", "locked_at"]
+    search_fields = ["golden__id", "attribute"]
+
+
+@admin.register(GoldenVersion)
+class GoldenVersionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["golden", "version", "reason", "actor", "correlation_id", "created_at"]
+    list_filter = ["reason"]
+    search_fields = ["golden__id", "correlation_id"]
+    list_select_related = ["actor_user", "actor_source"]
+    show_full_result_count = False
+
+
+@admin.register(ConsentPurpose)
+class ConsentPurposeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "marketing"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["golden", "purpose", "status", "source", "source_key", "captured_at", "received_at"]
+    list_filter = ["purpose", "status", "source"]
+    search_fields = ["golden__id", "source_key"]
+    list_select_related = ["source", "purpose"]
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["source", "key", "status_code", "created_at"]
+    list_filter = ["source"]
+    search_fields = ["key"]

@@ -1,0 +1,74 @@
+"""Source systems authenticate with ``Authorization: Api-Key <key>``."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from ..models import ApiKey, SourceSystem
+
+KEYWORD = "Api-Key"
+
+
+@dataclass(frozen=True)
+class SourcePrincipal:
+    """The authenticated caller when it is a source system (``request.user``)."""
+
+    source: SourceSystem
+    is_authenticated: bool = True
+    is_active: bool = True
+    is_staff: bool = False
+    is_superuser: bool = False
+    pk: None = None
+
+    def __str__(self) -> str:
+        return f"source:{self.source.code}"
+
+    def get_username(self) -> str:
+        return str(self)
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[SourcePrincipal, ApiKey] | None:
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        scheme, _, key = header.partition(" ")
+        if scheme.lower() != KEYWORD.lower():
+            return None
+        key = key.strip()
+        prefix = key.split(".", 1)[0]
+        api_key = (
+            ApiKey.objects.select_related("source").filter(prefix=prefix, revoked_at__isnull=True).first()
+            if prefix and "." in key
+            else None
+        )
+        if api_key is None or not hmac.compare_digest(api_key.digest, ApiKey.hash(key)):
+            raise exceptions.AuthenticationFailed("Invalid API key.")
+        if not api_key.source.active:
+            raise exceptions.AuthenticationFailed("This source system is inactive.")
+        now = timezone.now()
+        if api_key.last_used_at is None or (now - api_key.last_used_at).total_seconds() > 60:
+            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        return SourcePrincipal(api_key.source), api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return KEYWORD
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    """Documents ``Authorization: Api-Key <key>`` in the OpenAPI schema."""
+
+    target_class = "stewardship.api.authentication.ApiKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema: object) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "A source system's key: `Api-Key <key>` (issue one with `manage.py source_key <code>`).",
+        }

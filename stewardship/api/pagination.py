@@ -1,0 +1,15 @@
+from rest_framework.pagination import CursorPagination
+
+
+class GoldenCursorPagination(CursorPagination):
+    """Stable cursor pages over golden records (newest first); ``page_size`` up to 500."""
+
+    ordering = ("-created_at", "-id")
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class VersionCursorPagination(CursorPagination):
+    ordering = ("-version",)
+    page_size_query_param = "page_size"
+    max_page_size = 500

@@ -1,0 +1,58 @@
+"""Who may call what. Roles are Django groups: steward, approver, admin (superusers pass everywhere)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from .authentication import SourcePrincipal
+
+STEWARD, APPROVER, ADMIN = "steward", "approver", "admin"
+STAFF_ROLES = frozenset({STEWARD, APPROVER, ADMIN})
+
+
+def user_roles(user: Any) -> set[str]:
+    if not getattr(user, "is_authenticated", False) or isinstance(user, SourcePrincipal):
+        return set()
+    cached = getattr(user, "_steward_roles", None)
+    if cached is None:
+        cached = set(user.groups.values_list("name", flat=True)) & STAFF_ROLES
+        if user.is_superuser:
+            cached |= STAFF_ROLES
+        user._steward_roles = cached
+    return cached
+
+
+def is_source(request: Request) -> bool:
+    return isinstance(request.user, SourcePrincipal)
+
+
+class IsStaffRole(BasePermission):
+    """A signed-in user with a Steward role. The default for every endpoint."""
+
+    message = "A steward, approver or admin role is required."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(user_roles(request.user))
+
+
+class IsStaffRoleOrSource(BasePermission):
+    """Golden-record reads: stewards, and source systems (which read golden records and their own keys)."""
+
+    message = "A steward role or a source system API key is required."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return is_source(request) or bool(user_roles(request.user))
+
+
+class IsPathSource(BasePermission):
+    """``/sources/{source}/...``: a source system acts only as itself. Stewards may read (not write)."""
+
+    message = "A source system can only act as itself."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if is_source(request):
+            return request.user.source.code == view.kwargs.get("source")
+        return request.method in ("GET", "HEAD", "OPTIONS") and bool(user_roles(request.user))

@@ -1,0 +1,136 @@
+"""API shapes. Input serializers validate envelopes; per-record reading lives in ``domains``/``services``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import ConsentState, GoldenRecord, GoldenVersion, SourceRecord
+
+
+class RecordInSerializer(serializers.Serializer):
+    source_key = serializers.CharField(max_length=200)
+    updated_at = serializers.DateTimeField(help_text="The source's own last-modified time (ISO 8601 with zone).")
+    attributes = serializers.DictField(help_text="Attribute values of the domain; unknown attributes are rejected.")
+
+
+class BatchInSerializer(serializers.Serializer):
+    """The envelope only: each record is read on its own so one bad record does not stop the rest."""
+
+    records = serializers.ListField(
+        child=serializers.JSONField(),
+        allow_empty=False,
+        help_text=f"At most {settings.STEWARD_MAX_BATCH_RECORDS} records: {{source_key, updated_at, attributes}}.",
+    )
+
+
+class ConsentEventInSerializer(serializers.Serializer):
+    source_key = serializers.CharField(help_text="The source's customer key.")
+    purpose = serializers.CharField(help_text="A consent purpose code, e.g. email_marketing.")
+    status = serializers.ChoiceField(choices=["granted", "withdrawn"])
+    captured_at = serializers.DateTimeField()
+
+
+class ConsentBatchInSerializer(serializers.Serializer):
+    events = serializers.ListField(child=serializers.JSONField(), allow_empty=False)
+
+
+class RecordResultSerializer(serializers.Serializer):
+    source_key = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "rejected"])
+    golden_id = serializers.UUIDField(allow_null=True)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    warnings = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    reason = serializers.CharField(required=False, help_text="Why a record is unchanged (stale, no change).")
+
+
+class BatchResultSerializer(serializers.Serializer):
+    results = RecordResultSerializer(many=True)
+
+
+class ProvenanceSerializer(serializers.Serializer):
+    source = serializers.CharField()
+    source_key = serializers.CharField(required=False)
+    user = serializers.CharField(required=False)
+    updated_at = serializers.DateTimeField()
+
+
+class SourceRefSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(source="source.code")
+
+    class Meta:
+        model = SourceRecord
+        fields = ["source", "source_key"]
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    purpose = serializers.CharField(source="purpose.code")
+    source = serializers.CharField(source="event.source.code")
+
+    class Meta:
+        model = ConsentState
+        fields = ["purpose", "status", "captured_at", "source"]
+
+
+class GoldenRecordSerializer(serializers.ModelSerializer):
+    attributes = serializers.DictField(help_text="Surviving golden values.")
+    provenance = serializers.DictField(
+        child=ProvenanceSerializer(), help_text="Per attribute: where the value came from."
+    )
+    sources = SourceRefSerializer(source="source_records", many=True, read_only=True)
+    consents = serializers.SerializerMethodField()
+    merged_into = serializers.UUIDField(source="merged_into_id", allow_null=True, read_only=True)
+
+    class Meta:
+        model = GoldenRecord
+        fields = [
+            "id",
+            "domain",
+            "version",
+            "status",
+            "merged_into",
+            "attributes",
+            "provenance",
+            "sources",
+            "consents",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(ConsentSerializer(many=True))
+    def get_consents(self, golden: GoldenRecord) -> list[dict[str, Any]]:
+        if golden.domain != "customer":
+            return []
+        return ConsentSerializer(golden.consents.all(), many=True).data
+
+
+class GoldenVersionSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(read_only=True)
+    changes = serializers.DictField(help_text='{attribute: {"before": ..., "after": ...}}')
+
+    class Meta:
+        model = GoldenVersion
+        fields = ["version", "reason", "changes", "actor", "correlation_id", "note", "created_at"]
+
+
+class SourceRecordSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(source="source.code")
+    updated_at = serializers.DateTimeField(source="source_updated_at")
+    golden_id = serializers.UUIDField()
+
+    class Meta:
+        model = SourceRecord
+        fields = [
+            "source",
+            "domain",
+            "source_key",
+            "golden_id",
+            "updated_at",
+            "received_at",
+            "attributes",
+            "warnings",
+            "content_hash",
+        ]

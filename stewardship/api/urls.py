@@ -1,0 +1,34 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from .. import domains
+from . import views
+
+router = DefaultRouter()
+router.register("customers", views.CustomerViewSet, basename="customer")
+router.register("products", views.ProductViewSet, basename="product")
+
+urlpatterns = [
+    path(
+        "sources/<slug:source>/customers/batch/",
+        views.SourceBatchView.as_view(domain=domains.CUSTOMER),
+        name="source-customers-batch",
+    ),
+    path(
+        "sources/<slug:source>/products/batch/",
+        views.SourceBatchView.as_view(domain=domains.PRODUCT),
+        name="source-products-batch",
+    ),
+    path("sources/<slug:source>/consents/batch/", views.ConsentBatchView.as_view(), name="source-consents-batch"),
+    path(
+        "sources/<slug:source>/customers/<str:source_key>/",
+        views.SourceRecordView.as_view(domain=domains.CUSTOMER),
+        name="source-customer",
+    ),
+    path(
+        "sources/<slug:source>/products/<str:source_key>/",
+        views.SourceRecordView.as_view(domain=domains.PRODUCT),
+        name="source-product",
+    ),
+    *router.urls,
+]

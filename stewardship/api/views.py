@@ -1,0 +1,153 @@
+"""Thin API views: validate the envelope, call one service, shape the answer."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import domains, services
+from ..errors import PayloadTooLarge
+from ..filtersets import GoldenRecordFilterSet
+from ..models import ConsentState, GoldenRecord, GoldenStatus, GoldenVersion, SourceRecord
+from .pagination import VersionCursorPagination
+from .permissions import IsPathSource, IsStaffRoleOrSource
+from .serializers import (
+    BatchInSerializer,
+    BatchResultSerializer,
+    ConsentBatchInSerializer,
+    GoldenRecordSerializer,
+    GoldenVersionSerializer,
+    SourceRecordSerializer,
+)
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Replays the first answer for a retry of the same request; a different body with the same key is 422.",
+)
+
+
+def _fingerprint(request: Request) -> str:
+    return services.request_fingerprint(request.path, json.dumps(request.data, sort_keys=True).encode())
+
+
+def _batch_response(request: Request, run: Any) -> Response:
+    status, body, replayed = services.idempotent(
+        source=request.user.source,
+        key=request.headers.get("Idempotency-Key"),
+        fingerprint=_fingerprint(request),
+        handler=lambda: (200, {"results": [r.as_dict() for r in run()]}),
+    )
+    response = Response(body, status=status)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _check_batch_size(items: list[Any], what: str) -> None:
+    limit = settings.STEWARD_MAX_BATCH_RECORDS
+    if len(items) > limit:
+        raise PayloadTooLarge(f"At most {limit} {what} per batch; got {len(items)}.", code="batch_too_large")
+
+
+class SourceBatchView(APIView):
+    """Upsert a source's records of one domain."""
+
+    permission_classes = [IsPathSource]
+    domain = domains.CUSTOMER
+
+    @extend_schema(request=BatchInSerializer, responses=BatchResultSerializer, parameters=[IDEMPOTENCY_HEADER])
+    def post(self, request: Request, source: str) -> Response:
+        envelope = BatchInSerializer(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        records = envelope.validated_data["records"]
+        _check_batch_size(records, "records")
+        return _batch_response(
+            request,
+            lambda: services.source_records_upsert(source=request.user.source, domain=self.domain, records=records),
+        )
+
+
+class ConsentBatchView(APIView):
+    """Record a source's consent events: the latest ``captured_at`` per customer and purpose wins."""
+
+    permission_classes = [IsPathSource]
+
+    @extend_schema(request=ConsentBatchInSerializer, responses=BatchResultSerializer, parameters=[IDEMPOTENCY_HEADER])
+    def post(self, request: Request, source: str) -> Response:
+        envelope = ConsentBatchInSerializer(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        events = envelope.validated_data["events"]
+        _check_batch_size(events, "events")
+        return _batch_response(
+            request, lambda: services.consent_events_record(source=request.user.source, events=events)
+        )
+
+
+class SourceRecordView(APIView):
+    """A source's record (the cross-reference) with its golden id. A source reads only its own records."""
+
+    permission_classes = [IsPathSource]
+    domain = domains.CUSTOMER
+
+    @extend_schema(responses=SourceRecordSerializer)
+    def get(self, request: Request, source: str, source_key: str) -> Response:
+        record = get_object_or_404(
+            SourceRecord.objects.select_related("source"),
+            source__code=source,
+            domain=self.domain,
+            source_key=source_key,
+        )
+        return Response(SourceRecordSerializer(record).data)
+
+
+class GoldenRecordViewSet(viewsets.ReadOnlyModelViewSet):
+    """Golden records with provenance, linked source records and consents. Lists show active records unless
+    ``status`` is given."""
+
+    serializer_class = GoldenRecordSerializer
+    filterset_class = GoldenRecordFilterSet
+    permission_classes = [IsStaffRoleOrSource]
+    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
+    domain = domains.CUSTOMER
+
+    def get_queryset(self) -> QuerySet[GoldenRecord]:
+        queryset = GoldenRecord.objects.filter(domain=self.domain).prefetch_related(
+            Prefetch(
+                "source_records",
+                queryset=SourceRecord.objects.select_related("source")
+                .only("id", "golden_id", "source_key", "source__code")
+                .order_by("source__code", "source_key"),
+            ),
+            Prefetch("consents", queryset=ConsentState.objects.select_related("purpose", "event__source")),
+        )
+        if self.action == "list" and "status" not in self.request.query_params:
+            queryset = queryset.filter(status=GoldenStatus.ACTIVE)
+        return queryset
+
+    @extend_schema(responses=GoldenVersionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=VersionCursorPagination, filterset_class=None)
+    def history(self, request: Request, pk: str) -> Response:
+        golden = get_object_or_404(GoldenRecord.objects.filter(domain=self.domain), pk=pk)
+        versions = GoldenVersion.objects.filter(golden=golden).select_related("actor_user", "actor_source")
+        page = self.paginate_queryset(versions)
+        return self.get_paginated_response(GoldenVersionSerializer(page, many=True).data)
+
+
+class CustomerViewSet(GoldenRecordViewSet):
+    domain = domains.CUSTOMER
+
+
+class ProductViewSet(GoldenRecordViewSet):
+    domain = domains.PRODUCT

@@ -1,0 +1,58 @@
+"""One FilterSet per model, shared by the API and the steward UI."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from . import domains
+from .models import GoldenRecord
+
+
+class GoldenRecordFilterSet(django_filters.FilterSet):
+    name = django_filters.CharFilter(
+        method="filter_name", label="Name contains (customer given/family name, product name)"
+    )
+    email = django_filters.CharFilter(method="filter_email", label="Email (exact, case-insensitive)")
+    phone = django_filters.CharFilter(method="filter_phone", label="Phone (E.164 or as stored)")
+    postal_code = django_filters.CharFilter(method="filter_postal_code", label="Postal code (spaces ignored)")
+    gtin = django_filters.CharFilter(method="filter_gtin", label="GTIN")
+    sku = django_filters.CharFilter(field_name="attributes__sku", lookup_expr="iexact", label="SKU")
+    brand = django_filters.CharFilter(field_name="attributes__brand", lookup_expr="iexact", label="Brand")
+    source = django_filters.CharFilter(method="filter_source", label="Has a record from this source system")
+    source_key = django_filters.CharFilter(field_name="source_records__source_key", distinct=True)
+    status = django_filters.ChoiceFilter(choices=GoldenRecord._meta.get_field("status").choices)
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = GoldenRecord
+        fields: list[str] = []
+
+    def filter_name(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        return queryset.filter(
+            Q(attributes__given_name__icontains=value)
+            | Q(attributes__family_name__icontains=value)
+            | Q(attributes__name__icontains=value)
+        )
+
+    def filter_email(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(attributes__email__iexact=value.strip())
+
+    def filter_phone(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        e164 = domains.phone_e164(value, None)
+        values = {value.strip()} | ({e164} if e164 else set())
+        return queryset.filter(attributes__phone__in=list(values))
+
+    def filter_postal_code(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        compact = "".join(value.split())
+        return queryset.filter(
+            Q(attributes__postal_code__iexact=value.strip()) | Q(attributes__postal_code__iexact=compact)
+        )
+
+    def filter_gtin(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        digits = value.strip()
+        return queryset.filter(Q(attributes__gtin=digits) | Q(attributes__gtin=digits.lstrip("0")))
+
+    def filter_source(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(source_records__source__code=value.strip().lower()).distinct()

@@ -1,0 +1,301 @@
+"""Master data: source systems, source records (cross-references), golden records, rules, history, consent."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from . import domains
+
+
+class Domain(models.TextChoices):
+    CUSTOMER = domains.CUSTOMER, "Customer"
+    PRODUCT = domains.PRODUCT, "Product"
+
+
+class SourceSystem(models.Model):
+    """A system that sends records (ERP, CDP, loyalty, commerce, POS...). ``code`` is used in API paths."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ApiKey(models.Model):
+    """A source system's API key. Only a SHA-256 digest is stored; the key is shown once when issued.
+
+    Keys look like ``<prefix>.<secret>``: the prefix finds the row, the digest of the whole key proves it.
+    """
+
+    source = models.ForeignKey(SourceSystem, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.source.code} {self.prefix}…"
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @staticmethod
+    def generate() -> tuple[str, str]:
+        """A new (prefix, full key)."""
+        prefix = secrets.token_hex(4)
+        return prefix, f"{prefix}.{secrets.token_urlsafe(32)}"
+
+
+class GoldenStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    MERGED = "merged", "Merged into another"
+    ERASED = "erased", "Erased"
+
+
+class GoldenRecord(models.Model):
+    """The surviving view of one real customer or product. ``id`` is the golden id shared with every system.
+
+    ``attributes`` holds the surviving values; ``provenance`` says, per attribute, which source record gave it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    domain = models.CharField(max_length=20, choices=Domain.choices)
+    status = models.CharField(max_length=20, choices=GoldenStatus.choices, default=GoldenStatus.ACTIVE)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+    attributes = models.JSONField(default=dict, blank=True)
+    provenance = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["domain", "status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=GoldenStatus.MERGED, merged_into__isnull=False)
+                | (~Q(status=GoldenStatus.MERGED) & Q(merged_into__isnull=True)),
+                name="golden_merged_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain} {self.id}"
+
+    @property
+    def display_name(self) -> str:
+        a = self.attributes
+        if self.domain == Domain.CUSTOMER:
+            return " ".join(filter(None, [a.get("given_name"), a.get("family_name")])) or a.get("email") or "—"
+        return a.get("name") or a.get("sku") or a.get("gtin") or "—"
+
+
+class SourceRecord(models.Model):
+    """One record as a source system holds it (the cross-reference), linked to one golden record."""
+
+    source = models.ForeignKey(SourceSystem, on_delete=models.PROTECT, related_name="records")
+    domain = models.CharField(max_length=20, choices=Domain.choices)
+    source_key = models.CharField(max_length=200)
+    golden = models.ForeignKey(GoldenRecord, on_delete=models.PROTECT, related_name="source_records")
+    attributes = models.JSONField(default=dict, help_text="Attribute values as the source sent them (read).")
+    usable = models.JSONField(
+        default=dict, help_text="The values that passed quality checks: used for matching and survivorship."
+    )
+    warnings = models.JSONField(default=dict, blank=True)
+    link_key = models.CharField(max_length=400, null=True, blank=True)
+    source_updated_at = models.DateTimeField(help_text="The source's own updated_at for this record.")
+    received_at = models.DateTimeField()
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "domain", "source_key"], name="source_record_unique_key"),
+        ]
+        indexes = [models.Index(fields=["domain", "link_key"], name="source_record_link_key")]
+
+    def __str__(self) -> str:
+        return f"{self.source.code}:{self.source_key}"
+
+
+class Fallback(models.TextChoices):
+    MOST_RECENT = "most_recent", "Most recent non-empty"
+    MOST_COMPLETE = "most_complete", "Most complete record"
+    NONE = "none", "None (owners only)"
+
+
+class OwnershipRule(models.Model):
+    """Which sources own an attribute (in priority order) and what decides when no owner has a value."""
+
+    domain = models.CharField(max_length=20, choices=Domain.choices)
+    attribute = models.CharField(max_length=60)
+    owners = models.JSONField(
+        default=list, blank=True, help_text='Source codes in priority order, e.g. ["cdp", "erp"].'
+    )
+    fallback = models.CharField(max_length=20, choices=Fallback.choices, default=Fallback.MOST_RECENT)
+    governed = models.BooleanField(
+        default=True, help_text="A steward's edit of a governed attribute needs an approver (maker-checker)."
+    )
+
+    class Meta:
+        ordering = ["domain", "attribute"]
+        constraints = [models.UniqueConstraint(fields=["domain", "attribute"], name="ownership_rule_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.domain}.{self.attribute}"
+
+    def clean(self) -> None:
+        if self.attribute not in domains.SCHEMAS.get(self.domain, {}):
+            raise ValidationError({"attribute": f"Not an attribute of {self.domain}."})
+        if not isinstance(self.owners, list) or not all(isinstance(o, str) for o in self.owners):
+            raise ValidationError({"owners": "A list of source codes."})
+
+
+class AttributeLock(models.Model):
+    """A steward's manual value: overrides every source until a steward unlocks it."""
+
+    golden = models.ForeignKey(GoldenRecord, on_delete=models.CASCADE, related_name="locks")
+    attribute = models.CharField(max_length=60)
+    value = models.JSONField(null=True)
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    locked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["golden", "attribute"], name="attribute_lock_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.golden_id}.{self.attribute}"
+
+
+class ChangeReason(models.TextChoices):
+    INGEST = "ingest", "Source ingest"
+    MERGE = "merge", "Merge"
+    UNMERGE = "unmerge", "Unmerge"
+    STEWARD_EDIT = "steward_edit", "Steward edit"
+    RULE = "rule", "Rule change"
+    CONSENT = "consent", "Consent"
+    ERASURE = "erasure", "Erasure"
+
+
+class GoldenVersion(models.Model):
+    """One change to a golden record: before/after of the changed attributes, who, why, when, correlation id."""
+
+    golden = models.ForeignKey(GoldenRecord, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    reason = models.CharField(max_length=20, choices=ChangeReason.choices)
+    changes = models.JSONField(default=dict, help_text='{attribute: {"before": ..., "after": ...}}')
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_source = models.ForeignKey(SourceSystem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    correlation_id = models.CharField(max_length=64, blank=True, db_index=True)
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["golden", "version"], name="golden_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.golden_id} v{self.version}"
+
+    @property
+    def actor(self) -> str:
+        if self.actor_user_id:
+            return f"user:{self.actor_user}"
+        if self.actor_source_id:
+            return f"source:{self.actor_source}"
+        return "system"
+
+
+class ConsentPurpose(models.Model):
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200)
+    marketing = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ConsentStatus(models.TextChoices):
+    GRANTED = "granted", "Granted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ConsentEvent(models.Model):
+    """An immutable consent event as a source reported it."""
+
+    golden = models.ForeignKey(GoldenRecord, on_delete=models.CASCADE, related_name="consent_events")
+    source = models.ForeignKey(SourceSystem, on_delete=models.PROTECT, related_name="+")
+    source_key = models.CharField(max_length=200)
+    purpose = models.ForeignKey(ConsentPurpose, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=ConsentStatus.choices)
+    captured_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    correlation_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-captured_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_key", "purpose", "status", "captured_at"], name="consent_event_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["golden", "purpose", "captured_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.golden_id} {self.purpose_id} {self.status} @ {self.captured_at:%Y-%m-%d %H:%M}"
+
+
+class ConsentState(models.Model):
+    """The current consent per (golden customer, purpose): the latest ``captured_at`` wins; on a tie, withdrawn."""
+
+    golden = models.ForeignKey(GoldenRecord, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.ForeignKey(ConsentPurpose, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=ConsentStatus.choices)
+    captured_at = models.DateTimeField()
+    event = models.ForeignKey(ConsentEvent, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["purpose__code"]
+        constraints = [models.UniqueConstraint(fields=["golden", "purpose"], name="consent_state_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.golden_id} {self.purpose_id}={self.status}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a request carrying an ``Idempotency-Key``, replayed for retries of the same request."""
+
+    source = models.ForeignKey(SourceSystem, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "key"], name="idempotency_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id}:{self.key}"

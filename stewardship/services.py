@@ -1,0 +1,545 @@
+"""Writes. Each public service is keyword-only, validates before it saves and runs in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import correlation, domains, linking
+from .domains import Unreadable
+from .errors import ApplicationError, IdempotencyMismatch, NotFound, ValidationFailed
+from .models import (
+    ApiKey,
+    AttributeLock,
+    ChangeReason,
+    ConsentEvent,
+    ConsentPurpose,
+    ConsentState,
+    ConsentStatus,
+    GoldenRecord,
+    GoldenStatus,
+    GoldenVersion,
+    IdempotencyRecord,
+    OwnershipRule,
+    SourceRecord,
+    SourceSystem,
+)
+from .survivorship import Candidate, Lock, Rule, diff, survive
+
+CREATED = "created"
+UPDATED = "updated"
+UNCHANGED = "unchanged"
+REJECTED = "rejected"
+
+MAX_SOURCE_KEY = 200
+CONSENT_CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass
+class RecordResult:
+    """The answer for one record of a batch, in input order."""
+
+    source_key: str | None
+    status: str
+    golden_id: uuid.UUID | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "source_key": self.source_key,
+            "status": self.status,
+            "golden_id": str(self.golden_id) if self.golden_id else None,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+        if self.reason:
+            data["reason"] = self.reason
+        return data
+
+
+# --- source systems and keys ---
+
+
+def api_key_issue(*, source_code: str, name: str = "") -> tuple[ApiKey, str]:
+    """Issue a new API key for a source system, creating the source if missing. Returns the row and the key,
+    which is shown only now."""
+    code = source_code.strip().lower()
+    if not code or not code.replace("-", "").replace("_", "").isalnum():
+        raise ValidationFailed("A source code is letters, digits, - and _.", fields={"code": ["Invalid code."]})
+    with transaction.atomic():
+        source, _ = SourceSystem.objects.get_or_create(code=code, defaults={"name": code.upper()})
+        prefix, key = ApiKey.generate()
+        api_key = ApiKey.objects.create(source=source, name=name, prefix=prefix, digest=ApiKey.hash(key))
+    return api_key, key
+
+
+# --- golden record recomputation (shared by ingest, locks, and later merge/unmerge) ---
+
+
+def _rules_for(domain: str) -> dict[str, Rule]:
+    return {
+        r.attribute: Rule(owners=tuple(r.owners), fallback=r.fallback)
+        for r in OwnershipRule.objects.filter(domain=domain)
+    }
+
+
+def _golden_recompute(
+    goldens: Sequence[GoldenRecord],
+    *,
+    reason: str,
+    actor_user: AbstractBaseUser | None = None,
+    actor_source: SourceSystem | None = None,
+    note: str = "",
+) -> list[GoldenVersion]:
+    """Recompute survivorship for locked golden rows; write a version for each that changed (or is new).
+
+    The caller holds the rows (select_for_update) inside its transaction.
+    """
+    if not goldens:
+        return []
+    ids = [g.id for g in goldens]
+    candidates: dict[uuid.UUID, list[Candidate]] = defaultdict(list)
+    rows = SourceRecord.objects.filter(golden_id__in=ids).values_list(
+        "golden_id", "source__code", "source_key", "source_updated_at", "usable"
+    )
+    for golden_id, source_code, source_key, updated_at, usable in rows:
+        candidates[golden_id].append(Candidate(source_code, source_key, updated_at, usable))
+    locks: dict[uuid.UUID, dict[str, Lock]] = defaultdict(dict)
+    for lock in AttributeLock.objects.filter(golden_id__in=ids).select_related("locked_by"):
+        locks[lock.golden_id][lock.attribute] = Lock(lock.value, lock.locked_by.get_username(), lock.locked_at)
+    rules_by_domain = {domain: _rules_for(domain) for domain in {g.domain for g in goldens}}
+    versions: list[GoldenVersion] = []
+    changed: list[GoldenRecord] = []
+    cid = correlation.get()
+    now = timezone.now()
+    for golden in goldens:
+        attributes, provenance = survive(
+            golden.domain, candidates[golden.id], rules_by_domain[golden.domain], locks[golden.id]
+        )
+        changes = diff(golden.attributes, attributes)
+        is_new = golden.version == 0
+        if not changes and not is_new:
+            if provenance != golden.provenance:
+                # The same value now comes from another source record: keep the provenance true, no new version.
+                golden.provenance = provenance
+                changed.append(golden)
+            continue
+        golden.attributes, golden.provenance = attributes, provenance
+        golden.version += 1
+        golden.updated_at = now
+        changed.append(golden)
+        versions.append(
+            GoldenVersion(
+                golden=golden,
+                version=golden.version,
+                reason=reason,
+                changes=changes,
+                actor_user=actor_user,
+                actor_source=actor_source,
+                correlation_id=cid,
+                note=note,
+            )
+        )
+    GoldenRecord.objects.bulk_update(changed, ["attributes", "provenance", "version", "updated_at"], batch_size=500)
+    GoldenVersion.objects.bulk_create(versions, batch_size=500)
+    return versions
+
+
+# --- ingest ---
+
+
+@dataclass
+class _Incoming:
+    index: int
+    source_key: str
+    updated_at: datetime
+    read: domains.ReadRecord
+    content_hash: str
+
+
+def _canonical_hash(values: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _read_record(domain: str, index: int, item: Any) -> _Incoming | RecordResult:
+    if not isinstance(item, dict):
+        return RecordResult(None, REJECTED, errors={"non_field_errors": ["A record must be an object."]})
+    errors: dict[str, list[str]] = {}
+    source_key = item.get("source_key")
+    if not isinstance(source_key, str) or not source_key.strip():
+        errors["source_key"] = ["Required: a non-empty string."]
+        source_key = source_key if isinstance(source_key, str) else None
+    elif len(source_key) > MAX_SOURCE_KEY:
+        errors["source_key"] = [f"At most {MAX_SOURCE_KEY} characters."]
+    updated_at = None
+    try:
+        updated_at = domains.parse_timestamp(item.get("updated_at"))
+    except Unreadable as exc:
+        errors["updated_at"] = [str(exc) if "updated_at" in item else "Required."]
+    unknown = set(item) - {"source_key", "updated_at", "attributes"}
+    for name in sorted(unknown):
+        errors[name] = ["Unknown field."]
+    if "attributes" not in item:
+        errors["attributes"] = ["Required."]
+        read = domains.ReadRecord()
+    else:
+        read = domains.read_attributes(domain, item["attributes"])
+        errors.update({f"attributes.{k}" if k != "attributes" else k: v for k, v in read.errors.items()})
+    if errors:
+        return RecordResult(source_key, REJECTED, errors=errors)
+    assert updated_at is not None and isinstance(source_key, str)
+    return _Incoming(index, source_key.strip(), updated_at, read, _canonical_hash(read.values))
+
+
+def source_records_upsert(*, source: SourceSystem, domain: str, records: Sequence[Any]) -> list[RecordResult]:
+    """Upsert a batch of a source's records of one domain, link new ones, and recompute the golden records.
+
+    Records that cannot be read are rejected one by one; the rest are applied together in one transaction.
+    A record older than the stored one (by the source's ``updated_at``) never overwrites it.
+    """
+    results: list[RecordResult | None] = [None] * len(records)
+    incoming: list[_Incoming] = []
+    for index, item in enumerate(records):
+        read = _read_record(domain, index, item)
+        if isinstance(read, RecordResult):
+            results[index] = read
+        else:
+            incoming.append(read)
+    if incoming:
+        with transaction.atomic():
+            _apply_records(source, domain, incoming, results)
+    return [r for r in results if r is not None]
+
+
+def _apply_records(
+    source: SourceSystem, domain: str, incoming: list[_Incoming], results: list[RecordResult | None]
+) -> None:
+    # One writer per source at a time: its batches apply in order, and two batches never race on one key.
+    SourceSystem.objects.select_for_update().filter(pk=source.pk).first()
+    now = timezone.now()
+    existing = {
+        sr.source_key: sr
+        for sr in SourceRecord.objects.filter(
+            source=source, domain=domain, source_key__in={r.source_key for r in incoming}
+        )
+    }
+    new_keys = [r for r in incoming if r.source_key not in existing]
+    linker = linking.Linker(domain, [r.read.usable for r in new_keys])
+    new_goldens: dict[uuid.UUID, GoldenRecord] = {}
+    to_create: dict[str, SourceRecord] = {}
+    to_update: dict[str, SourceRecord] = {}
+    dirty: set[uuid.UUID] = set()
+    for rec in incoming:
+        sr = existing.get(rec.source_key)
+        warnings = rec.read.warnings
+        if sr is None:
+            golden_id = linker.golden_for(rec.read.usable)
+            if golden_id is None:
+                golden = GoldenRecord(domain=domain, version=0)
+                new_goldens[golden.id] = golden
+                golden_id = golden.id
+                linker.remember(rec.read.usable, golden_id)
+            sr = SourceRecord(
+                source=source,
+                domain=domain,
+                source_key=rec.source_key,
+                golden_id=golden_id,
+                attributes=rec.read.values,
+                usable=rec.read.usable,
+                warnings=warnings,
+                link_key=domains.link_key(domain, rec.read.usable),
+                source_updated_at=rec.updated_at,
+                received_at=now,
+                content_hash=rec.content_hash,
+            )
+            existing[rec.source_key] = to_create[rec.source_key] = sr
+            dirty.add(golden_id)
+            results[rec.index] = RecordResult(rec.source_key, CREATED, golden_id, warnings=warnings)
+            continue
+        if rec.updated_at < sr.source_updated_at:
+            results[rec.index] = RecordResult(
+                rec.source_key,
+                UNCHANGED,
+                sr.golden_id,
+                warnings=warnings,
+                reason=f"stale: the stored record is newer (updated_at {sr.source_updated_at.isoformat()})",
+            )
+            continue
+        if rec.content_hash == sr.content_hash:
+            if rec.updated_at > sr.source_updated_at:
+                sr.source_updated_at = rec.updated_at
+                sr.received_at = now
+                to_update.setdefault(rec.source_key, sr)
+            results[rec.index] = RecordResult(
+                rec.source_key, UNCHANGED, sr.golden_id, warnings=warnings, reason="no change"
+            )
+            continue
+        sr.attributes, sr.usable, sr.warnings = rec.read.values, rec.read.usable, warnings
+        sr.source_updated_at, sr.received_at, sr.content_hash = rec.updated_at, now, rec.content_hash
+        if rec.source_key not in to_create:
+            to_update[rec.source_key] = sr
+        dirty.add(sr.golden_id)
+        results[rec.index] = RecordResult(rec.source_key, UPDATED, sr.golden_id, warnings=warnings)
+
+    GoldenRecord.objects.bulk_create(new_goldens.values(), batch_size=500)
+    SourceRecord.objects.bulk_create(to_create.values(), batch_size=500)
+    SourceRecord.objects.bulk_update(
+        to_update.values(),
+        ["attributes", "usable", "warnings", "source_updated_at", "received_at", "content_hash"],
+        batch_size=500,
+    )
+    goldens = list(GoldenRecord.objects.select_for_update().filter(id__in=dirty).order_by("id"))
+    _golden_recompute(goldens, reason=ChangeReason.INGEST, actor_source=source)
+
+
+# --- steward locks ---
+
+
+def _read_value(domain: str, attribute: str, value: Any) -> Any:
+    if attribute not in domains.SCHEMAS[domain]:
+        raise ValidationFailed(f"{attribute!r} is not a {domain} attribute.", fields={"attribute": ["Unknown."]})
+    read = domains.read_attributes(domain, {attribute: value})
+    if read.errors:
+        raise ValidationFailed("The value cannot be used.", fields=read.errors)
+    if read.warnings:
+        raise ValidationFailed("The value fails a quality check.", fields=read.warnings)
+    return read.values[attribute]
+
+
+def _golden_for_update(golden_id: uuid.UUID | str) -> GoldenRecord:
+    golden = GoldenRecord.objects.select_for_update().filter(pk=golden_id).first()
+    if golden is None:
+        raise NotFound("No such golden record.")
+    if golden.status != GoldenStatus.ACTIVE:
+        raise ApplicationError(f"The golden record is {golden.status}.", code="golden_not_active")
+    return golden
+
+
+def attribute_lock_set(
+    *, golden_id: uuid.UUID | str, attribute: str, value: Any, user: AbstractBaseUser, note: str = ""
+) -> GoldenRecord:
+    """Set a steward's value on a golden attribute; it overrides every source until unlocked."""
+    with transaction.atomic():
+        golden = _golden_for_update(golden_id)
+        parsed = _read_value(golden.domain, attribute, value)
+        AttributeLock.objects.update_or_create(
+            golden=golden, attribute=attribute, defaults={"value": parsed, "locked_by": user}
+        )
+        _golden_recompute([golden], reason=ChangeReason.STEWARD_EDIT, actor_user=user, note=note)
+    return golden
+
+
+def attribute_lock_release(
+    *, golden_id: uuid.UUID | str, attribute: str, user: AbstractBaseUser, note: str = ""
+) -> GoldenRecord:
+    """Remove a steward's lock: the attribute follows the sources again."""
+    with transaction.atomic():
+        golden = _golden_for_update(golden_id)
+        deleted, _ = AttributeLock.objects.filter(golden=golden, attribute=attribute).delete()
+        if not deleted:
+            raise NotFound(f"{attribute!r} is not locked.")
+        _golden_recompute([golden], reason=ChangeReason.STEWARD_EDIT, actor_user=user, note=note or "unlocked")
+    return golden
+
+
+def ownership_rules_apply(*, domain: str, user: AbstractBaseUser | None = None, batch_size: int = 500) -> int:
+    """Recompute every active golden record of a domain after its rules changed. Returns how many changed."""
+    changed = 0
+    ids = list(
+        GoldenRecord.objects.filter(domain=domain, status=GoldenStatus.ACTIVE)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for start in range(0, len(ids), batch_size):
+        with transaction.atomic():
+            goldens = list(GoldenRecord.objects.select_for_update().filter(id__in=ids[start : start + batch_size]))
+            changed += len(_golden_recompute(goldens, reason=ChangeReason.RULE, actor_user=user))
+    return changed
+
+
+# --- consent ---
+
+
+@dataclass
+class _ConsentIncoming:
+    index: int
+    source_key: str
+    purpose: ConsentPurpose
+    status: str
+    captured_at: datetime
+
+
+def _consent_wins(status: str, captured_at: datetime, state: ConsentState | None) -> bool:
+    """The latest ``captured_at`` wins, whatever order events arrive in; on a tie, withdrawal wins."""
+    if state is None or captured_at > state.captured_at:
+        return True
+    return captured_at == state.captured_at and status == ConsentStatus.WITHDRAWN and state.status != status
+
+
+def consent_events_record(*, source: SourceSystem, events: Sequence[Any]) -> list[RecordResult]:
+    """Record a batch of a source's consent events and update the current consent state per purpose."""
+    purposes = {p.code: p for p in ConsentPurpose.objects.all()}
+    results: list[RecordResult | None] = [None] * len(events)
+    incoming: list[_ConsentIncoming] = []
+    latest_allowed = timezone.now() + CONSENT_CLOCK_SKEW
+    for index, item in enumerate(events):
+        if not isinstance(item, dict):
+            results[index] = RecordResult(None, REJECTED, errors={"non_field_errors": ["An event must be an object."]})
+            continue
+        errors: dict[str, list[str]] = {}
+        source_key = item.get("source_key")
+        if not isinstance(source_key, str) or not source_key.strip():
+            errors["source_key"] = ["Required: a non-empty string."]
+        purpose = purposes.get(item.get("purpose")) if isinstance(item.get("purpose"), str) else None
+        if purpose is None:
+            errors["purpose"] = [f"Unknown purpose; one of: {', '.join(sorted(purposes))}."]
+        status = item.get("status")
+        if status not in ConsentStatus.values:
+            errors["status"] = ["One of: granted, withdrawn."]
+        captured_at = None
+        try:
+            captured_at = domains.parse_timestamp(item.get("captured_at"))
+            if captured_at > latest_allowed:
+                errors["captured_at"] = ["In the future."]
+        except Unreadable as exc:
+            errors["captured_at"] = [str(exc)]
+        for name in sorted(set(item) - {"source_key", "purpose", "status", "captured_at"}):
+            errors[name] = ["Unknown field."]
+        if errors:
+            results[index] = RecordResult(source_key if isinstance(source_key, str) else None, REJECTED, errors=errors)
+            continue
+        assert isinstance(source_key, str) and purpose is not None and captured_at is not None
+        incoming.append(_ConsentIncoming(index, source_key.strip(), purpose, str(status), captured_at))
+    if incoming:
+        with transaction.atomic():
+            _apply_consents(source, incoming, results)
+    return [r for r in results if r is not None]
+
+
+def _apply_consents(source: SourceSystem, incoming: list[_ConsentIncoming], results: list[RecordResult | None]) -> None:
+    SourceSystem.objects.select_for_update().filter(pk=source.pk).first()
+    golden_of = dict(
+        SourceRecord.objects.filter(
+            source=source, domain=domains.CUSTOMER, source_key__in={e.source_key for e in incoming}
+        ).values_list("source_key", "golden_id")
+    )
+    golden_ids = set(golden_of.values())
+    goldens = {g.id: g for g in GoldenRecord.objects.select_for_update().filter(id__in=golden_ids).order_by("id")}
+    states = {(s.golden_id, s.purpose_id): s for s in ConsentState.objects.filter(golden_id__in=golden_ids)}
+    changes: dict[uuid.UUID, dict[str, dict[str, Any]]] = defaultdict(dict)
+    cid = correlation.get()
+    for event in sorted(incoming, key=lambda e: e.captured_at):
+        golden_id = golden_of.get(event.source_key)
+        if golden_id is None:
+            results[event.index] = RecordResult(
+                event.source_key, REJECTED, errors={"source_key": ["No customer with this key from this source."]}
+            )
+            continue
+        try:
+            with transaction.atomic():
+                row = ConsentEvent.objects.create(
+                    golden_id=golden_id,
+                    source=source,
+                    source_key=event.source_key,
+                    purpose=event.purpose,
+                    status=event.status,
+                    captured_at=event.captured_at,
+                    correlation_id=cid,
+                )
+        except IntegrityError:
+            results[event.index] = RecordResult(event.source_key, UNCHANGED, golden_id, reason="duplicate event")
+            continue
+        key = (golden_id, event.purpose.pk)
+        state = states.get(key)
+        if _consent_wins(event.status, event.captured_at, state):
+            before = state.status if state else None
+            if state is None:
+                state = states[key] = ConsentState(golden_id=golden_id, purpose=event.purpose)
+            state.status, state.captured_at, state.event = event.status, event.captured_at, row
+            state.save()
+            if before != event.status:
+                entry = changes[golden_id].setdefault(f"consent.{event.purpose.code}", {"before": before})
+                entry["after"] = event.status
+        results[event.index] = RecordResult(event.source_key, CREATED, golden_id)
+    versions = []
+    for golden_id, golden_changes in changes.items():
+        golden_changes = {k: v for k, v in golden_changes.items() if v["before"] != v["after"]}
+        if not golden_changes:
+            continue
+        golden = goldens[golden_id]
+        golden.version += 1
+        versions.append(
+            GoldenVersion(
+                golden=golden,
+                version=golden.version,
+                reason=ChangeReason.CONSENT,
+                changes=golden_changes,
+                actor_source=source,
+                correlation_id=cid,
+            )
+        )
+    GoldenRecord.objects.bulk_update([v.golden for v in versions], ["version", "updated_at"])
+    GoldenVersion.objects.bulk_create(versions)
+
+
+# --- idempotency ---
+
+
+def request_fingerprint(path: str, body: bytes) -> str:
+    return hashlib.sha256(path.encode() + b"\n" + body).hexdigest()
+
+
+def idempotent(
+    *, source: SourceSystem, key: str | None, fingerprint: str, handler: Callable[[], tuple[int, Any]]
+) -> tuple[int, Any, bool]:
+    """Run ``handler`` once per (source, Idempotency-Key): a retry of the same request gets the first answer
+    (third value True); the same key with a different request is refused with 422."""
+    if not key:
+        status, body = handler()
+        return status, body, False
+    if len(key) > 200:
+        raise ValidationFailed("Idempotency-Key is at most 200 characters.", fields={"Idempotency-Key": ["Too long."]})
+
+    def replay(record: IdempotencyRecord) -> tuple[int, Any, bool]:
+        if record.request_hash != fingerprint:
+            raise IdempotencyMismatch("This Idempotency-Key was used for a different request.")
+        return record.status_code, record.response, True
+
+    stored = IdempotencyRecord.objects.filter(source=source, key=key).first()
+    if stored:
+        return replay(stored)
+    try:
+        with transaction.atomic():
+            status, body = handler()
+            IdempotencyRecord.objects.create(
+                source=source, key=key, request_hash=fingerprint, status_code=status, response=body
+            )
+    except IntegrityError:
+        # A concurrent request with the same key won; our work was rolled back with the failed insert.
+        stored = IdempotencyRecord.objects.filter(source=source, key=key).first()
+        if stored is None:
+            raise
+        return replay(stored)
+    return status, body, False
+
+
+def idempotency_keys_purge(*, older_than: timedelta) -> int:
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted
+
+
+def iter_chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

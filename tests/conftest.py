@@ -1,0 +1,93 @@
+"""Personas (healthchecks-style): steward, approver, admin, outsider, and source systems by their API keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group, User
+from rest_framework.test import APIClient
+
+from stewardship import services
+
+
+def _user(username: str, *roles: str) -> User:
+    user = User.objects.create_user(username=username, password="pw-" + username + "-123!")
+    for role in roles:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def steward(db) -> User:
+    return _user("stella", "steward")
+
+
+@pytest.fixture
+def approver(db) -> User:
+    return _user("arthur", "steward", "approver")
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return _user("ada", "admin")
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return _user("oscar")
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], APIClient]:
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def source_client(db) -> Callable[[str], APIClient]:
+    """An API client authenticated with a fresh API key of the given source system."""
+
+    def make(code: str) -> APIClient:
+        _, key = services.api_key_issue(source_code=code)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def source_erp(source_client) -> APIClient:
+    return source_client("erp")
+
+
+@pytest.fixture
+def source_cdp(source_client) -> APIClient:
+    return source_client("cdp")
+
+
+@pytest.fixture
+def source_loyalty(source_client) -> APIClient:
+    return source_client("loyalty")
+
+
+def record(source_key: str, updated_at: str = "2026-01-01T10:00:00Z", **attributes: Any) -> dict[str, Any]:
+    return {"source_key": source_key, "updated_at": updated_at, "attributes": attributes}
+
+
+@pytest.fixture
+def push() -> Callable[..., Any]:
+    """POST a batch of records for a source; returns the response."""
+
+    def send(client: APIClient, source: str, *records: dict[str, Any], domain: str = "customers", **headers: str):
+        return client.post(
+            f"/api/v1/sources/{source}/{domain}/batch/", {"records": list(records)}, format="json", headers=headers
+        )
+
+    return send

@@ -1,0 +1,52 @@
+"""Reading attributes: errors reject a record, warnings keep the value but keep it out of survivorship."""
+
+from stewardship import domains
+
+
+def test_it_reads_and_standardises_customer_values():
+    read = domains.read_attributes(
+        "customer",
+        {"given_name": "  Anne  Marie ", "email": "Anne@Example.COM", "phone": "020 7946 0958", "country": "gb"},
+    )
+    assert read.errors == {} and read.warnings == {}
+    assert read.values["given_name"] == "Anne Marie"
+    assert read.values["country"] == "GB"
+    assert read.usable["phone"] == "+442079460958"
+    assert read.usable["email"] == "anne@example.com"
+    assert read.values["email"] == "Anne@Example.COM"  # kept as sent
+
+
+def test_unreadable_values_are_errors():
+    read = domains.read_attributes(
+        "customer", {"shoe_size": 42, "given_name": 7, "birth_date": "31/12/1990", "country": "UK"}
+    )
+    assert set(read.errors) == {"shoe_size", "given_name", "birth_date", "country"}
+
+
+def test_quality_failures_are_warnings_and_not_usable():
+    read = domains.read_attributes("customer", {"email": "not-an-address", "phone": "12345", "country": "FR"})
+    assert read.errors == {}
+    assert set(read.warnings) == {"email", "phone"}
+    assert "for country FR" in read.warnings["phone"][0]
+    assert read.values["email"] == "not-an-address"
+    assert "email" not in read.usable and "phone" not in read.usable
+
+
+def test_gtin_check_digit():
+    assert domains.read_attributes("product", {"gtin": "4006381333931"}).warnings == {}
+    assert domains.read_attributes("product", {"gtin": "4006381333932"}).warnings == {
+        "gtin": ["GTIN check digit is wrong."]
+    }
+    assert domains.gtin_check_digit_ok("96385074")  # GTIN-8
+
+
+def test_price_and_points_types():
+    assert domains.read_attributes("product", {"price": "12.5"}).values["price"] == "12.50"
+    assert "price" in domains.read_attributes("product", {"price": "twelve"}).errors
+    assert "loyalty_points" in domains.read_attributes("customer", {"loyalty_points": True}).errors
+
+
+def test_email_canonical_form_for_linking():
+    assert domains.normalise_email("J.Doe+news@GoogleMail.com") == "jdoe@gmail.com"
+    assert domains.normalise_email("j.doe+x@example.com") == "j.doe@example.com"
+    assert domains.link_key("customer", {"email": "a@b.co", "family_name": "Müller"}) == "a@b.co|muller"

@@ -1,0 +1,229 @@
+"""POST /api/v1/sources/{source}/customers|products/batch/: per-record answers, ownership, ordering, idempotency."""
+
+import pytest
+
+from stewardship import services
+from stewardship.models import GoldenRecord, SourceRecord
+from tests.conftest import record
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_creates_a_golden_record_and_answers_per_record(source_erp, push):
+    response = push(source_erp, "erp", record("E1", given_name="Ann", family_name="Lee", email="ann@example.com"))
+    assert response.status_code == 200
+    [result] = response.json()["results"]
+    assert result["status"] == "created" and result["errors"] == {} and result["warnings"] == {}
+    golden = GoldenRecord.objects.get(pk=result["golden_id"])
+    assert golden.attributes["email"] == "ann@example.com"
+    assert golden.provenance["email"]["source"] == "erp"
+    assert golden.provenance["email"]["source_key"] == "E1"
+    assert golden.version == 1
+
+
+def test_an_erp_update_to_email_does_not_beat_the_cdp_value(source_erp, source_cdp, push):
+    push(source_cdp, "cdp", record("C1", family_name="Lee", email="ann@example.com", phone="+33612345678"))
+    push(source_erp, "erp", record("E1", family_name="Lee", email="ann@example.com", erp_account_number="A-1"))
+    response = push(
+        source_erp,
+        "erp",
+        record("E1", "2026-02-01T00:00:00Z", family_name="Lee", email="ann.lee@corp.example", erp_account_number="A-1"),
+    )
+    [result] = response.json()["results"]
+    assert result["status"] == "updated"
+    golden = GoldenRecord.objects.get(pk=result["golden_id"])
+    assert golden.attributes["email"] == "ann@example.com"
+    assert golden.provenance["email"]["source"] == "cdp"
+
+
+def test_an_erp_owned_attribute_follows_the_erp(source_erp, source_cdp, push):
+    push(source_cdp, "cdp", record("C1", family_name="Lee", email="ann@example.com", city="Lyon"))
+    push(source_erp, "erp", record("E1", family_name="Lee", email="ann@example.com", city="Paris"))
+    golden = GoldenRecord.objects.get()
+    assert golden.attributes["city"] == "Paris"  # address: erp first, then cdp
+    push(
+        source_erp, "erp", record("E1", "2026-03-01T00:00:00Z", family_name="Lee", email="ann@example.com", city="Nice")
+    )
+    golden.refresh_from_db()
+    assert golden.attributes["city"] == "Nice"
+    assert golden.provenance["city"]["source"] == "erp"
+
+
+def test_records_link_on_normalised_email_and_family_name(source_erp, source_cdp, push):
+    a = push(source_cdp, "cdp", record("C1", family_name="Müller", email="J.Mueller+shop@gmail.com")).json()
+    b = push(source_erp, "erp", record("E1", family_name="MULLER", email="jmueller@googlemail.com")).json()
+    assert a["results"][0]["golden_id"] == b["results"][0]["golden_id"]
+    assert GoldenRecord.objects.count() == 1
+
+
+def test_an_older_update_never_overwrites_newer_data(source_erp, push):
+    push(source_erp, "erp", record("E1", "2026-05-01T00:00:00Z", family_name="Lee", city="Paris"))
+    response = push(source_erp, "erp", record("E1", "2026-04-01T00:00:00Z", family_name="Lee", city="Old Town"))
+    [result] = response.json()["results"]
+    assert result["status"] == "unchanged"
+    assert result["reason"].startswith("stale")
+    assert SourceRecord.objects.get().attributes["city"] == "Paris"
+    assert GoldenRecord.objects.get().attributes["city"] == "Paris"
+
+
+def test_the_same_content_again_is_unchanged(source_erp, push):
+    push(source_erp, "erp", record("E1", family_name="Lee"))
+    [result] = push(source_erp, "erp", record("E1", "2026-01-02T00:00:00Z", family_name="Lee")).json()["results"]
+    assert result["status"] == "unchanged" and result["reason"] == "no change"
+    assert GoldenRecord.objects.get().version == 1
+
+
+def test_unreadable_records_are_rejected_and_the_rest_accepted(source_erp, push):
+    response = push(
+        source_erp,
+        "erp",
+        record("OK1", family_name="Lee"),
+        record("BAD1", family_name="Lee", shoe_size=44),
+        {"source_key": "BAD2", "updated_at": "yesterday", "attributes": {}},
+        record("BAD3", country="XX"),
+        record("BAD4", birth_date="1990-02-30"),
+        "not an object",
+        record("OK2", family_name="Kim"),
+    )
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [
+        "created",
+        "rejected",
+        "rejected",
+        "rejected",
+        "rejected",
+        "rejected",
+        "created",
+    ]
+    assert results[1]["errors"] == {"attributes.shoe_size": ["Unknown attribute."]}
+    assert "updated_at" in results[2]["errors"]
+    assert "attributes.country" in results[3]["errors"]
+    assert "attributes.birth_date" in results[4]["errors"]
+    assert results[1]["golden_id"] is None
+    assert set(SourceRecord.objects.values_list("source_key", flat=True)) == {"OK1", "OK2"}
+
+
+def test_quality_warnings_keep_the_value_but_not_in_the_golden_record(source_erp, push):
+    [result] = push(
+        source_erp, "erp", record("E1", family_name="Lee", email="lee-at-example", phone="123", country="GB")
+    ).json()["results"]
+    assert result["status"] == "created"
+    assert set(result["warnings"]) == {"email", "phone"}
+    source_record = SourceRecord.objects.get()
+    assert source_record.attributes["email"] == "lee-at-example"
+    golden = GoldenRecord.objects.get()
+    assert "email" not in golden.attributes and "phone" not in golden.attributes
+
+
+def test_products_check_gtin_and_link_by_gtin(source_erp, source_client, push):
+    commerce = source_client("commerce")
+    erp = push(
+        source_erp, "erp", record("P1", gtin="4006381333931", name="Pen", price="1.99"), domain="products"
+    ).json()["results"][0]
+    web = push(
+        commerce,
+        "commerce",
+        record("web-1", gtin="04006381333931", name="Blue pen", description="A fine pen"),
+        domain="products",
+    ).json()["results"][0]
+    bad = push(source_erp, "erp", record("P2", gtin="4006381333932"), domain="products").json()["results"][0]
+    assert erp["golden_id"] == web["golden_id"]
+    assert bad["warnings"] == {"gtin": ["GTIN check digit is wrong."]}
+    golden = GoldenRecord.objects.get(pk=erp["golden_id"])
+    assert golden.attributes["name"] == "Pen"  # erp owns the product core
+    assert golden.attributes["description"] == "A fine pen"  # commerce owns marketing
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"records": "x"}, {"records": []}, [1, 2], {"records": None}],
+)
+def test_a_malformed_envelope_is_a_400(source_erp, body):
+    response = source_erp.post("/api/v1/sources/erp/customers/batch/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_failed"
+
+
+def test_invalid_json_is_a_400(source_erp):
+    response = source_erp.post("/api/v1/sources/erp/customers/batch/", "{nope", content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_more_than_1000_records_is_a_413(source_erp, push):
+    response = push(source_erp, "erp", *[record(f"K{i}") for i in range(1001)])
+    assert response.status_code == 413
+    assert SourceRecord.objects.count() == 0
+
+
+def test_an_oversized_body_is_a_413(source_erp, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = source_erp.post(
+        "/api/v1/sources/erp/customers/batch/", {"records": [record("K", city="x" * 2000)]}, format="json"
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_an_idempotency_key_replays_the_first_answer(source_erp, push):
+    first = push(source_erp, "erp", record("E1", family_name="Lee"), **{"Idempotency-Key": "batch-1"})
+    again = push(source_erp, "erp", record("E1", family_name="Lee"), **{"Idempotency-Key": "batch-1"})
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert again.json()["results"][0]["status"] == "created"  # the first answer, not "unchanged"
+    assert again["Idempotent-Replayed"] == "true"
+    assert GoldenRecord.objects.count() == 1
+
+
+def test_the_same_idempotency_key_with_another_body_is_a_422(source_erp, push):
+    push(source_erp, "erp", record("E1", family_name="Lee"), **{"Idempotency-Key": "batch-1"})
+    response = push(source_erp, "erp", record("E1", family_name="Kim"), **{"Idempotency-Key": "batch-1"})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "idempotency_key_reused"
+    assert SourceRecord.objects.get().attributes["family_name"] == "Lee"
+
+
+def test_idempotency_keys_are_per_source(source_erp, source_cdp, push):
+    push(source_erp, "erp", record("E1", family_name="Lee"), **{"Idempotency-Key": "k"})
+    response = push(source_cdp, "cdp", record("C1", family_name="Kim"), **{"Idempotency-Key": "k"})
+    assert response.json()["results"][0]["status"] == "created"
+
+
+def test_history_records_each_change_with_source_and_correlation_id(source_erp, steward, client_for, push):
+    created = push(source_erp, "erp", record("E1", family_name="Lee"), **{"X-Correlation-ID": "req-abc-1"})
+    assert created["X-Correlation-ID"] == "req-abc-1"
+    golden_id = created.json()["results"][0]["golden_id"]
+    push(source_erp, "erp", record("E1", "2026-02-01T00:00:00Z", family_name="Leigh"))
+    response = client_for(steward).get(f"/api/v1/customers/{golden_id}/history/")
+    assert response.status_code == 200
+    versions = response.json()["results"]
+    assert [v["version"] for v in versions] == [2, 1]
+    assert versions[0]["changes"] == {"family_name": {"before": "Lee", "after": "Leigh"}}
+    assert versions[0]["actor"] == "source:erp" and versions[0]["reason"] == "ingest"
+    assert versions[1]["correlation_id"] == "req-abc-1"
+    assert len(versions[0]["correlation_id"]) == 32  # generated when absent
+
+
+def test_a_steward_lock_holds_against_source_updates(source_cdp, steward, push):
+    golden_id = push(source_cdp, "cdp", record("C1", family_name="Lee", email="a@example.com")).json()["results"][0][
+        "golden_id"
+    ]
+    services.attribute_lock_set(golden_id=golden_id, attribute="email", value="ann@example.com", user=steward)
+    push(source_cdp, "cdp", record("C1", "2026-06-01T00:00:00Z", family_name="Lee", email="b@example.com"))
+    golden = GoldenRecord.objects.get(pk=golden_id)
+    assert golden.attributes["email"] == "ann@example.com"
+    assert golden.provenance["email"] == {"source": "steward", "user": "stella", "updated_at": ANY_ISO}
+    services.attribute_lock_release(golden_id=golden_id, attribute="email", user=steward)
+    golden.refresh_from_db()
+    assert golden.attributes["email"] == "b@example.com"
+    # the source update while locked changed nothing on the golden record: no version for it
+    reasons = list(golden.versions.values_list("reason", "actor_user__username", "note"))
+    assert reasons == [("steward_edit", "stella", "unlocked"), ("steward_edit", "stella", ""), ("ingest", None, "")]
+
+
+class _AnyIso:
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and "T" in other
+
+
+ANY_ISO = _AnyIso()
