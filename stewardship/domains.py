@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -141,11 +142,18 @@ def check_email(value: str, record: dict[str, Any]) -> str | None:
     return None if _EMAIL.match(value) else "Not an email address."
 
 
+@lru_cache(maxsize=8192)
+def _parse_phone(value: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+
+
 def check_phone(value: str, record: dict[str, Any]) -> str | None:
     region = record.get("country") or None
-    try:
-        number = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException:
+    number = _parse_phone(value, region)
+    if number is None:
         return "Not a phone number."
     if not phonenumbers.is_valid_number(number):
         where = f" for country {region}" if region else ""
@@ -195,11 +203,8 @@ def normalise_gtin(value: str) -> str:
 
 
 def phone_e164(value: str, country: str | None) -> str | None:
-    try:
-        number = phonenumbers.parse(value, country or None)
-    except phonenumbers.NumberParseException:
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    number = _parse_phone(value, country or None)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if number else None
 
 
 def _attrs(*attributes: Attribute) -> dict[str, Attribute]:

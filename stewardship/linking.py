@@ -7,19 +7,18 @@ email + family name, a product the golden record of the same GTIN-14; otherwise 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
-from . import domains
 from .models import GoldenStatus, SourceRecord
 
 
 class Linker:
-    """Finds golden records for a batch of new records with one query, and remembers links made in the batch."""
+    """Finds golden records for a batch of new records' link keys (``domains.link_key``) with one query, and
+    remembers links made within the batch."""
 
-    def __init__(self, domain: str, batch: Iterable[Mapping[str, Any]]) -> None:
+    def __init__(self, domain: str, keys: Iterable[str | None]) -> None:
         self.domain = domain
-        keys = {k for k in (domains.link_key(domain, dict(usable)) for usable in batch) if k}
+        keys = {k for k in keys if k}
         self._known: dict[str, uuid.UUID] = {}
         if keys:
             rows = (
@@ -30,11 +29,9 @@ class Linker:
             for key, golden_id in rows:
                 self._known.setdefault(key, golden_id)
 
-    def golden_for(self, usable: Mapping[str, Any]) -> uuid.UUID | None:
-        key = domains.link_key(self.domain, dict(usable))
+    def golden_for(self, key: str | None) -> uuid.UUID | None:
         return self._known.get(key) if key else None
 
-    def remember(self, usable: Mapping[str, Any], golden_id: uuid.UUID) -> None:
-        key = domains.link_key(self.domain, dict(usable))
+    def remember(self, key: str | None, golden_id: uuid.UUID) -> None:
         if key:
             self._known.setdefault(key, golden_id)

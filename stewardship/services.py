@@ -6,7 +6,7 @@ import hashlib
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import correlation, domains, linking
+from . import correlation, db, domains, linking
 from .domains import Unreadable
 from .errors import ApplicationError, IdempotencyMismatch, NotFound, ValidationFailed
 from .models import (
@@ -103,7 +103,7 @@ def _golden_recompute(
     actor_source: SourceSystem | None = None,
     note: str = "",
 ) -> list[GoldenVersion]:
-    """Recompute survivorship for locked golden rows; write a version for each that changed (or is new).
+    """Recompute survivorship for locked golden rows and save those that changed, with a version each.
 
     The caller holds the rows (select_for_update) inside its transaction.
     """
@@ -119,18 +119,47 @@ def _golden_recompute(
     locks: dict[uuid.UUID, dict[str, Lock]] = defaultdict(dict)
     for lock in AttributeLock.objects.filter(golden_id__in=ids).select_related("locked_by"):
         locks[lock.golden_id][lock.attribute] = Lock(lock.value, lock.locked_by.get_username(), lock.locked_at)
-    rules_by_domain = {domain: _rules_for(domain) for domain in {g.domain for g in goldens}}
+    changed, versions = _survive_into(
+        goldens,
+        candidates,
+        locks,
+        reason=reason,
+        actor_user=actor_user,
+        actor_source=actor_source,
+        note=note,
+    )
+    db.bulk_update(changed, ["attributes", "provenance", "version", "updated_at"])
+    db.bulk_insert(versions)
+    return versions
+
+
+def _survive_into(
+    goldens: Iterable[GoldenRecord],
+    candidates: Mapping[uuid.UUID, list[Candidate]],
+    locks: Mapping[uuid.UUID, Mapping[str, Lock]],
+    *,
+    reason: str,
+    actor_user: AbstractBaseUser | None = None,
+    actor_source: SourceSystem | None = None,
+    note: str = "",
+) -> tuple[list[GoldenRecord], list[GoldenVersion]]:
+    """Apply survivorship to golden records in memory: (records changed, new versions). Saves nothing.
+
+    A golden record with version 0 is new: it gets version 1 even when it has no usable value yet.
+    """
+    rules_by_domain: dict[str, dict[str, Rule]] = {}
     versions: list[GoldenVersion] = []
     changed: list[GoldenRecord] = []
     cid = correlation.get()
     now = timezone.now()
     for golden in goldens:
+        if golden.domain not in rules_by_domain:
+            rules_by_domain[golden.domain] = _rules_for(golden.domain)
         attributes, provenance = survive(
-            golden.domain, candidates[golden.id], rules_by_domain[golden.domain], locks[golden.id]
+            golden.domain, candidates.get(golden.id, ()), rules_by_domain[golden.domain], locks.get(golden.id)
         )
         changes = diff(golden.attributes, attributes)
-        is_new = golden.version == 0
-        if not changes and not is_new:
+        if not changes and golden.version > 0:
             if provenance != golden.provenance:
                 # The same value now comes from another source record: keep the provenance true, no new version.
                 golden.provenance = provenance
@@ -152,9 +181,7 @@ def _golden_recompute(
                 note=note,
             )
         )
-    GoldenRecord.objects.bulk_update(changed, ["attributes", "provenance", "version", "updated_at"], batch_size=500)
-    GoldenVersion.objects.bulk_create(versions, batch_size=500)
-    return versions
+    return changed, versions
 
 
 # --- ingest ---
@@ -167,6 +194,7 @@ class _Incoming:
     updated_at: datetime
     read: domains.ReadRecord
     content_hash: str
+    link_key: str | None
 
 
 def _canonical_hash(values: dict[str, Any]) -> str:
@@ -200,7 +228,14 @@ def _read_record(domain: str, index: int, item: Any) -> _Incoming | RecordResult
     if errors:
         return RecordResult(source_key, REJECTED, errors=errors)
     assert updated_at is not None and isinstance(source_key, str)
-    return _Incoming(index, source_key.strip(), updated_at, read, _canonical_hash(read.values))
+    return _Incoming(
+        index,
+        source_key.strip(),
+        updated_at,
+        read,
+        _canonical_hash(read.values),
+        domains.link_key(domain, read.usable),
+    )
 
 
 def source_records_upsert(*, source: SourceSystem, domain: str, records: Sequence[Any]) -> list[RecordResult]:
@@ -235,8 +270,7 @@ def _apply_records(
             source=source, domain=domain, source_key__in={r.source_key for r in incoming}
         )
     }
-    new_keys = [r for r in incoming if r.source_key not in existing]
-    linker = linking.Linker(domain, [r.read.usable for r in new_keys])
+    linker = linking.Linker(domain, [r.link_key for r in incoming if r.source_key not in existing])
     new_goldens: dict[uuid.UUID, GoldenRecord] = {}
     to_create: dict[str, SourceRecord] = {}
     to_update: dict[str, SourceRecord] = {}
@@ -245,12 +279,12 @@ def _apply_records(
         sr = existing.get(rec.source_key)
         warnings = rec.read.warnings
         if sr is None:
-            golden_id = linker.golden_for(rec.read.usable)
+            golden_id = linker.golden_for(rec.link_key)
             if golden_id is None:
                 golden = GoldenRecord(domain=domain, version=0)
                 new_goldens[golden.id] = golden
                 golden_id = golden.id
-                linker.remember(rec.read.usable, golden_id)
+                linker.remember(rec.link_key, golden_id)
             sr = SourceRecord(
                 source=source,
                 domain=domain,
@@ -259,7 +293,7 @@ def _apply_records(
                 attributes=rec.read.values,
                 usable=rec.read.usable,
                 warnings=warnings,
-                link_key=domains.link_key(domain, rec.read.usable),
+                link_key=rec.link_key,
                 source_updated_at=rec.updated_at,
                 received_at=now,
                 content_hash=rec.content_hash,
@@ -293,13 +327,22 @@ def _apply_records(
         dirty.add(sr.golden_id)
         results[rec.index] = RecordResult(rec.source_key, UPDATED, sr.golden_id, warnings=warnings)
 
-    GoldenRecord.objects.bulk_create(new_goldens.values(), batch_size=500)
-    SourceRecord.objects.bulk_create(to_create.values(), batch_size=500)
-    SourceRecord.objects.bulk_update(
-        to_update.values(),
-        ["attributes", "usable", "warnings", "source_updated_at", "received_at", "content_hash"],
-        batch_size=500,
+    # New golden records are computed before they are inserted: their only candidates are this batch's records.
+    new_candidates: dict[uuid.UUID, list[Candidate]] = defaultdict(list)
+    for sr in to_create.values():
+        if sr.golden_id in new_goldens:
+            new_candidates[sr.golden_id].append(Candidate(source.code, sr.source_key, sr.source_updated_at, sr.usable))
+    _, new_versions = _survive_into(
+        new_goldens.values(), new_candidates, {}, reason=ChangeReason.INGEST, actor_source=source
     )
+    db.bulk_insert(list(new_goldens.values()))
+    db.bulk_insert(list(to_create.values()))
+    db.bulk_update(
+        list(to_update.values()),
+        ["attributes", "usable", "warnings", "source_updated_at", "received_at", "content_hash"],
+    )
+    db.bulk_insert(new_versions)
+    dirty.difference_update(new_goldens)
     goldens = list(GoldenRecord.objects.select_for_update().filter(id__in=dirty).order_by("id"))
     _golden_recompute(goldens, reason=ChangeReason.INGEST, actor_source=source)
 

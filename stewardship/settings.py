@@ -117,6 +117,9 @@ try:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 60))}
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {exc}") from exc
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters travel apart from the SQL: no client-side quoting of every array element in bulk inserts.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": envbool("DB_SERVER_SIDE_BINDING", True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite: one writer at a time; wait for the lock instead of failing at once.
     DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}

@@ -1,0 +1,60 @@
+"""Database helpers that Django's ORM does slowly."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection
+from django.db.models import Model
+
+
+def bulk_update(objs: Sequence[Model], fields: Sequence[str], batch_size: int = 1000) -> None:
+    """``QuerySet.bulk_update`` without its per-row CASE expressions: on PostgreSQL one
+    ``UPDATE ... FROM (VALUES ...)`` per batch (about 10x faster for JSON columns); elsewhere Django's own."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(objs, fields, batch_size=batch_size)
+        return
+    meta = model._meta
+    pk = meta.pk
+    columns = [pk, *(meta.get_field(name) for name in fields)]
+    casts = ", ".join(f"%s::{field.db_type(connection)}" for field in columns)
+    assignments = ", ".join(f'"{f.column}" = v."{f.column}"' for f in columns[1:])
+    names = ", ".join(f'"{f.column}"' for f in columns)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), batch_size):
+            chunk = objs[start : start + batch_size]
+            rows = ", ".join(f"({casts})" for _ in chunk)
+            params = [
+                field.get_db_prep_save(getattr(obj, field.attname), connection) for obj in chunk for field in columns
+            ]
+            cursor.execute(
+                f'UPDATE "{meta.db_table}" AS t SET {assignments} FROM (VALUES {rows}) AS v({names}) '
+                f'WHERE t."{pk.column}" = v."{pk.column}"',
+                params,
+            )
+
+
+def bulk_insert(objs: Sequence[Model], batch_size: int = 1000) -> None:
+    """Insert rows without reading back generated keys. On PostgreSQL a multi-row ``INSERT ... VALUES`` with
+    parameters bound server-side (Django's UNNEST form escapes every array element client-side, which dominates
+    large JSON batches); elsewhere Django's ``bulk_create``."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(objs, batch_size=batch_size)
+        return
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not (f.primary_key and f.get_internal_type().endswith("AutoField"))]
+    names = ", ".join(f'"{f.column}"' for f in fields)
+    placeholders = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), batch_size):
+            chunk = objs[start : start + batch_size]
+            params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in chunk for f in fields]
+            cursor.execute(
+                f'INSERT INTO "{meta.db_table}" ({names}) VALUES {", ".join([placeholders] * len(chunk))}', params
+            )
