@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Sequence
 
 from django.db import connection
 from django.db.models import Model
@@ -58,3 +59,19 @@ def bulk_insert(objs: Sequence[Model], batch_size: int = 1000) -> None:
             cursor.execute(
                 f'INSERT INTO "{meta.db_table}" ({names}) VALUES {", ".join([placeholders] * len(chunk))}', params
             )
+
+
+def advisory_xact_locks(namespace: str, keys: Iterable[str]) -> None:
+    """Hold PostgreSQL transaction-scoped advisory locks on ``keys`` (taken in one sorted order, so two
+    transactions never deadlock on them). A no-op elsewhere: SQLite already serialises writers."""
+    if connection.vendor != "postgresql":
+        return
+    ids = sorted({_lock_id(namespace, key) for key in keys})
+    if ids:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", [ids])
+
+
+def _lock_id(namespace: str, key: str) -> int:
+    digest = hashlib.blake2b(f"{namespace}:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)

@@ -270,7 +270,10 @@ def _apply_records(
             source=source, domain=domain, source_key__in={r.source_key for r in incoming}
         )
     }
-    linker = linking.Linker(domain, [r.link_key for r in incoming if r.source_key not in existing])
+    new_link_keys = [r.link_key for r in incoming if r.source_key not in existing and r.link_key]
+    # Two sources sending the same new customer at once must not both create a golden record.
+    db.advisory_xact_locks(f"link:{domain}", new_link_keys)
+    linker = linking.Linker(domain, new_link_keys)
     new_goldens: dict[uuid.UUID, GoldenRecord] = {}
     to_create: dict[str, SourceRecord] = {}
     to_update: dict[str, SourceRecord] = {}
