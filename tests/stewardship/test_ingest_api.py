@@ -227,3 +227,17 @@ class _AnyIso:
 
 
 ANY_ISO = _AnyIso()
+
+
+def test_a_key_repeated_in_one_batch_applies_in_order(source_erp, push):
+    results = push(
+        source_erp,
+        "erp",
+        record("E1", "2026-01-01T00:00:00Z", family_name="Lee"),
+        record("E1", "2026-01-03T00:00:00Z", family_name="Leigh"),
+        record("E1", "2026-01-02T00:00:00Z", family_name="Lea"),
+    ).json()["results"]
+    assert [r["status"] for r in results] == ["created", "updated", "unchanged"]
+    assert len({r["golden_id"] for r in results}) == 1
+    assert SourceRecord.objects.get().attributes["family_name"] == "Leigh"
+    assert GoldenRecord.objects.get().attributes["family_name"] == "Leigh"

@@ -1,0 +1,59 @@
+"""Settings fail loudly: a bad value or a missing production secret stops start-up with a clear message."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from stewardship import settings as steward_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_envbool_and_envint_refuse_garbage(monkeypatch):
+    monkeypatch.setenv("X_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="X_FLAG='maybe' is not a boolean"):
+        steward_settings.envbool("X_FLAG", False)
+    monkeypatch.setenv("X_FLAG", "Yes")
+    assert steward_settings.envbool("X_FLAG", False) is True
+    monkeypatch.setenv("X_NUM", "12k")
+    with pytest.raises(ImproperlyConfigured, match="not an integer"):
+        steward_settings.envint("X_NUM", 1)
+
+
+def test_secrets_can_come_from_a_file(monkeypatch, tmp_path):
+    secret = tmp_path / "key"
+    secret.write_text("s3cret\n")
+    monkeypatch.setenv("X_SECRET_FILE", str(secret))
+    assert steward_settings.env("X_SECRET") == "s3cret"
+    monkeypatch.setenv("X_SECRET_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ImproperlyConfigured, match="cannot be read"):
+        steward_settings.env("X_SECRET")
+
+
+def _import_settings(**env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"STEWARD_DEV", "SECRET_KEY", "CELERY_BROKER_URL"}}
+    return subprocess.run(
+        [sys.executable, "-c", "import stewardship.settings"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_production_needs_a_secret_key_and_a_broker():
+    no_secret = _import_settings(CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
+    assert no_secret.returncode != 0 and "SECRET_KEY is required" in no_secret.stderr
+    no_broker = _import_settings(SECRET_KEY="x" * 50)
+    assert no_broker.returncode != 0 and "CELERY_BROKER_URL is required" in no_broker.stderr
+    ok = _import_settings(SECRET_KEY="x" * 50, CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_a_bad_database_url_is_refused():
+    result = _import_settings(STEWARD_DEV="1", DATABASE_URL="nosuchdb://x")
+    assert result.returncode != 0 and "DATABASE_URL cannot be read" in result.stderr
