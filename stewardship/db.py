@@ -38,27 +38,21 @@ def bulk_update(objs: Sequence[Model], fields: Sequence[str], batch_size: int = 
             )
 
 
-def bulk_insert(objs: Sequence[Model], batch_size: int = 1000) -> None:
-    """Insert rows without reading back generated keys. On PostgreSQL a multi-row ``INSERT ... VALUES`` with
-    parameters bound server-side (Django's UNNEST form escapes every array element client-side, which dominates
-    large JSON batches); elsewhere Django's ``bulk_create``."""
+def bulk_insert(objs: Sequence[Model]) -> None:
+    """Insert rows without reading back generated keys. On PostgreSQL through ``COPY ... FROM STDIN`` (the fastest
+    bulk path: no statement to parse, no per-element escaping); elsewhere Django's ``bulk_create``."""
     if not objs:
         return
     model = type(objs[0])
     if connection.vendor != "postgresql":
-        model._default_manager.bulk_create(objs, batch_size=batch_size)
+        model._default_manager.bulk_create(objs, batch_size=500)
         return
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not (f.primary_key and f.get_internal_type().endswith("AutoField"))]
     names = ", ".join(f'"{f.column}"' for f in fields)
-    placeholders = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), batch_size):
-            chunk = objs[start : start + batch_size]
-            params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in chunk for f in fields]
-            cursor.execute(
-                f'INSERT INTO "{meta.db_table}" ({names}) VALUES {", ".join([placeholders] * len(chunk))}', params
-            )
+    with connection.cursor() as cursor, cursor.cursor.copy(f'COPY "{meta.db_table}" ({names}) FROM STDIN') as copy:
+        for obj in objs:
+            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
 
 
 def advisory_xact_locks(namespace: str, keys: Iterable[str]) -> None:
