@@ -79,6 +79,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 class SourceRecordInline(ReadOnlyMixin, admin.TabularInline):
     model = SourceRecord
+    fk_name = "golden"
     extra = 0
     fields = ["source", "source_key", "source_updated_at", "received_at", "attributes", "warnings"]
     readonly_fields = fields

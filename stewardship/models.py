@@ -120,7 +120,15 @@ class SourceRecord(models.Model):
         default=dict, help_text="The values that passed quality checks: used for matching and survivorship."
     )
     warnings = models.JSONField(default=dict, blank=True)
-    link_key = models.CharField(max_length=400, null=True, blank=True)
+    features = models.JSONField(default=dict, blank=True, help_text="Normalised comparison features (matching).")
+    previous_golden = models.ForeignKey(
+        GoldenRecord,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The golden record this record belonged to before its last merge: where unmerge sends it back.",
+    )
     source_updated_at = models.DateTimeField(help_text="The source's own updated_at for this record.")
     received_at = models.DateTimeField()
     content_hash = models.CharField(max_length=64)
@@ -129,7 +137,6 @@ class SourceRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "domain", "source_key"], name="source_record_unique_key"),
         ]
-        indexes = [models.Index(fields=["domain", "link_key"], name="source_record_link_key")]
 
     def __str__(self) -> str:
         return f"{self.source.code}:{self.source_key}"
@@ -299,3 +306,102 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id}:{self.key}"
+
+
+class MatchSettings(models.Model):
+    """Per-domain decision thresholds on the match probability."""
+
+    domain = models.CharField(max_length=20, choices=Domain.choices, unique=True)
+    auto_link = models.FloatField(default=0.97, help_text="At or above: the record joins the golden record.")
+    review = models.FloatField(default=0.80, help_text="At or above (below auto_link): a candidate is queued.")
+    max_block_size = models.PositiveIntegerField(
+        default=1000, help_text="Blocking keys shared by more records than this are too common to compare on."
+    )
+
+    class Meta:
+        verbose_name_plural = "match settings"
+
+    def __str__(self) -> str:
+        return f"{self.domain}: auto ≥ {self.auto_link}, review ≥ {self.review}"
+
+    def clean(self) -> None:
+        if not 0 < self.review < self.auto_link <= 1:
+            raise ValidationError("Thresholds must satisfy 0 < review < auto_link <= 1.")
+
+
+class BlockingKey(models.Model):
+    """A key a source record is filed under; records are compared only with records sharing a key."""
+
+    record = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="blocking_keys")
+    domain = models.CharField(max_length=20, choices=Domain.choices)
+    key = models.CharField(max_length=200)
+
+    class Meta:
+        indexes = [models.Index(fields=["domain", "key"], name="blocking_key_lookup")]
+        constraints = [models.UniqueConstraint(fields=["record", "key"], name="blocking_key_unique")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class CandidateStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    MERGED = "merged", "Merged"
+    REJECTED = "rejected", "Not a match"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class MatchCandidate(models.Model):
+    """A pair of golden records the matcher thinks may be one: queued for a steward's decision."""
+
+    domain = models.CharField(max_length=20, choices=Domain.choices)
+    golden_a = models.ForeignKey(GoldenRecord, on_delete=models.CASCADE, related_name="+")
+    golden_b = models.ForeignKey(GoldenRecord, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(db_index=True)
+    explanation = models.JSONField(default=list, help_text="Per field: a, b, comparator, similarity, weight.")
+    status = models.CharField(max_length=20, choices=CandidateStatus.choices, default=CandidateStatus.PENDING)
+    reason = models.CharField(max_length=200, blank=True, help_text="Why it was queued rather than linked.")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["golden_a", "golden_b"],
+                condition=Q(status="pending"),
+                name="match_candidate_one_pending_per_pair",
+            ),
+            models.CheckConstraint(condition=~Q(golden_a=models.F("golden_b")), name="match_candidate_two_records"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "domain", "-score"], name="match_candidate_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain} {self.golden_a_id} ~ {self.golden_b_id} ({self.score:.3f}, {self.status})"
+
+
+class NotAMatch(models.Model):
+    """A steward's decision that two source records are different things: never proposed again."""
+
+    record_a = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="+")
+    record_b = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "not-a-match decision"
+        constraints = [
+            models.UniqueConstraint(fields=["record_a", "record_b"], name="not_a_match_unique"),
+            models.CheckConstraint(condition=Q(record_a__lt=models.F("record_b")), name="not_a_match_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_a_id} ≠ {self.record_b_id}"

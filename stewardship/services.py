@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -15,12 +16,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import correlation, db, domains, linking
+from . import correlation, db, domains, matching
 from .domains import Unreadable
 from .errors import ApplicationError, IdempotencyMismatch, NotFound, ValidationFailed
+from .matcher import BatchMatcher, rejected_goldens
 from .models import (
     ApiKey,
     AttributeLock,
+    BlockingKey,
     ChangeReason,
     ConsentEvent,
     ConsentPurpose,
@@ -30,11 +33,14 @@ from .models import (
     GoldenStatus,
     GoldenVersion,
     IdempotencyRecord,
+    MatchCandidate,
     OwnershipRule,
     SourceRecord,
     SourceSystem,
 )
 from .survivorship import Candidate, Lock, Rule, diff, survive
+
+logger = logging.getLogger(__name__)
 
 CREATED = "created"
 UPDATED = "updated"
@@ -194,7 +200,8 @@ class _Incoming:
     updated_at: datetime
     read: domains.ReadRecord
     content_hash: str
-    link_key: str | None
+    features: dict[str, Any]
+    keys: list[str]
 
 
 def _canonical_hash(values: dict[str, Any]) -> str:
@@ -228,13 +235,15 @@ def _read_record(domain: str, index: int, item: Any) -> _Incoming | RecordResult
     if errors:
         return RecordResult(source_key, REJECTED, errors=errors)
     assert updated_at is not None and isinstance(source_key, str)
+    feats = matching.features(domain, read.usable)
     return _Incoming(
         index,
         source_key.strip(),
         updated_at,
         read,
         _canonical_hash(read.values),
-        domains.link_key(domain, read.usable),
+        feats,
+        matching.blocking_keys(domain, feats),
     )
 
 
@@ -270,24 +279,34 @@ def _apply_records(
             source=source, domain=domain, source_key__in={r.source_key for r in incoming}
         )
     }
-    new_link_keys = [r.link_key for r in incoming if r.source_key not in existing and r.link_key]
-    # Two sources sending the same new customer at once must not both create a golden record.
-    db.advisory_xact_locks(f"link:{domain}", new_link_keys)
-    linker = linking.Linker(domain, new_link_keys)
+    if any(r.source_key not in existing for r in incoming):
+        # Records are matched against committed records: two batches (of any sources) must not decide about the
+        # same new customer at once, or each would start its own golden record. Held until commit.
+        db.advisory_xact_locks("match", [domain])
+    matcher = BatchMatcher(domain, {k for r in incoming for k in r.keys})
+    never = rejected_goldens(sr.pk for sr in existing.values())
     new_goldens: dict[uuid.UUID, GoldenRecord] = {}
     to_create: dict[str, SourceRecord] = {}
     to_update: dict[str, SourceRecord] = {}
+    rekeyed: dict[str, list[str]] = {}  # source_key -> blocking keys to (re)file the record under
+    proposals: list[tuple[uuid.UUID, uuid.UUID, matching.Score, str]] = []
     dirty: set[uuid.UUID] = set()
     for rec in incoming:
         sr = existing.get(rec.source_key)
         warnings = rec.read.warnings
         if sr is None:
-            golden_id = linker.golden_for(rec.link_key)
+            decision = matcher.decide(rec.features, rec.keys)
+            golden_id = decision.link_to
             if golden_id is None:
                 golden = GoldenRecord(domain=domain, version=0)
                 new_goldens[golden.id] = golden
                 golden_id = golden.id
-                linker.remember(rec.link_key, golden_id)
+            matcher.add(golden_id, rec.features, rec.keys)
+            proposals += [(golden_id, other, result, decision.reason) for other, result in decision.review]
+            if decision.frequent_keys:
+                logger.warning(
+                    "blocking keys too common to compare on for %s: %s", rec.source_key, decision.frequent_keys
+                )
             sr = SourceRecord(
                 source=source,
                 domain=domain,
@@ -296,12 +315,13 @@ def _apply_records(
                 attributes=rec.read.values,
                 usable=rec.read.usable,
                 warnings=warnings,
-                link_key=rec.link_key,
+                features=rec.features,
                 source_updated_at=rec.updated_at,
                 received_at=now,
                 content_hash=rec.content_hash,
             )
             existing[rec.source_key] = to_create[rec.source_key] = sr
+            rekeyed[rec.source_key] = rec.keys
             dirty.add(golden_id)
             results[rec.index] = RecordResult(rec.source_key, CREATED, golden_id, warnings=warnings)
             continue
@@ -323,7 +343,14 @@ def _apply_records(
                 rec.source_key, UNCHANGED, sr.golden_id, warnings=warnings, reason="no change"
             )
             continue
-        sr.attributes, sr.usable, sr.warnings = rec.read.values, rec.read.usable, warnings
+        if rec.features != sr.features:
+            # A changed record is matched again: what it now resembles is queued for review with its golden record.
+            decision = matcher.decide(
+                rec.features, rec.keys, own_golden=sr.golden_id, never=never.get(sr.pk, set()) if sr.pk else set()
+            )
+            proposals += [(sr.golden_id, other, result, decision.reason) for other, result in decision.review]
+            rekeyed[rec.source_key] = rec.keys
+        sr.attributes, sr.usable, sr.warnings, sr.features = rec.read.values, rec.read.usable, warnings, rec.features
         sr.source_updated_at, sr.received_at, sr.content_hash = rec.updated_at, now, rec.content_hash
         if rec.source_key not in to_create:
             to_update[rec.source_key] = sr
@@ -342,12 +369,59 @@ def _apply_records(
     db.bulk_insert(list(to_create.values()))
     db.bulk_update(
         list(to_update.values()),
-        ["attributes", "usable", "warnings", "source_updated_at", "received_at", "content_hash"],
+        ["attributes", "usable", "warnings", "features", "source_updated_at", "received_at", "content_hash"],
     )
     db.bulk_insert(new_versions)
+    _blocking_keys_file(source, domain, rekeyed)
+    _candidates_queue(domain, proposals)
     dirty.difference_update(new_goldens)
     goldens = list(GoldenRecord.objects.select_for_update().filter(id__in=dirty).order_by("id"))
     _golden_recompute(goldens, reason=ChangeReason.INGEST, actor_source=source)
+
+
+def _blocking_keys_file(source: SourceSystem, domain: str, rekeyed: Mapping[str, list[str]]) -> None:
+    """File records under their blocking keys (replacing the keys of records that changed)."""
+    if not rekeyed:
+        return
+    ids = dict(
+        SourceRecord.objects.filter(source=source, domain=domain, source_key__in=rekeyed).values_list(
+            "source_key", "id"
+        )
+    )
+    BlockingKey.objects.filter(record_id__in=ids.values()).delete()
+    db.bulk_insert(
+        [
+            BlockingKey(record_id=ids[source_key], domain=domain, key=key)
+            for source_key, keys in rekeyed.items()
+            for key in dict.fromkeys(keys)
+        ]
+    )
+
+
+def _candidates_queue(domain: str, proposals: Sequence[tuple[uuid.UUID, uuid.UUID, matching.Score, str]]) -> None:
+    """Queue one pending candidate per pair of golden records (the best score wins; an existing pending candidate
+    for the pair stays as it is)."""
+    best: dict[tuple[uuid.UUID, uuid.UUID], tuple[matching.Score, str]] = {}
+    for one, other, result, reason in proposals:
+        if one == other:
+            continue
+        pair = (one, other) if str(one) < str(other) else (other, one)
+        if pair not in best or result.probability > best[pair][0].probability:
+            best[pair] = (result, reason)
+    MatchCandidate.objects.bulk_create(
+        [
+            MatchCandidate(
+                domain=domain,
+                golden_a_id=a,
+                golden_b_id=b,
+                score=round(result.probability, 6),
+                explanation=[e.as_dict() for e in result.explanation],
+                reason=reason,
+            )
+            for (a, b), (result, reason) in best.items()
+        ],
+        ignore_conflicts=True,
+    )
 
 
 # --- steward locks ---

@@ -1,0 +1,17 @@
+"""The matching engine: normalisers, blocking keys, comparators, scoring and explanations.
+
+Pure functions on plain dicts: no ORM, no Django settings. The database side (stewardship.services and
+stewardship.linking) calls only what this module exports:
+
+- ``features(domain, attributes) -> Features``: normalised comparison features of one record's usable attributes.
+- ``blocking_keys(domain, features) -> list[str]``: the keys under which the record is filed; two records are
+  compared only when they share at least one key. Keys are short strings (at most 200 characters), prefixed by
+  their kind (``"em:"``, ``"ph:"``, ...).
+- ``score(domain, a, b) -> Score``: how likely two records describe the same real customer or product; the
+  match probability in [0, 1] and a per-field explanation.
+- ``score_many(domain, a, others) -> list[Score]``: the same against many records at once (batch scoring).
+"""
+
+from .engine import Features, FieldExplanation, Score, blocking_keys, features, score, score_many
+
+__all__ = ["Features", "FieldExplanation", "Score", "blocking_keys", "features", "score", "score_many"]
