@@ -39,6 +39,11 @@ class Conflict(ApplicationError):
     code = "conflict"
 
 
+class PreconditionFailed(ApplicationError):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    code = "stale_version"
+
+
 class PayloadTooLarge(ApplicationError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     code = "payload_too_large"

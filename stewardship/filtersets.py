@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from . import domains
-from .models import GoldenRecord
+from .models import CandidateStatus, Domain, GoldenRecord, MatchCandidate
 
 
 class GoldenRecordFilterSet(django_filters.FilterSet):
@@ -56,3 +56,29 @@ class GoldenRecordFilterSet(django_filters.FilterSet):
 
     def filter_source(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(source_records__source__code=value.strip().lower()).distinct()
+
+
+class MatchCandidateFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=CandidateStatus.choices)
+    domain = django_filters.ChoiceFilter(choices=Domain.choices)
+    score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
+    score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte")
+    assigned_to = django_filters.CharFilter(method="filter_assigned_to", label='Username, "me" or "none"')
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    golden_id = django_filters.UUIDFilter(method="filter_golden_id", label="Either golden record of the pair")
+
+    class Meta:
+        model = MatchCandidate
+        fields: list[str] = []
+
+    def filter_assigned_to(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "none":
+            return queryset.filter(assigned_to__isnull=True)
+        if value == "me":
+            user = getattr(self.request, "user", None)
+            return queryset.filter(assigned_to_id=getattr(user, "pk", None))
+        return queryset.filter(assigned_to__username=value)
+
+    def filter_golden_id(self, queryset: QuerySet, name: str, value: object) -> QuerySet:
+        return queryset.filter(Q(golden_a_id=value) | Q(golden_b_id=value))

@@ -13,3 +13,11 @@ class VersionCursorPagination(CursorPagination):
     ordering = ("-version",)
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class CandidateCursorPagination(CursorPagination):
+    """The review queue: highest score first."""
+
+    ordering = ("-score", "-id")
+    page_size_query_param = "page_size"
+    max_page_size = 500

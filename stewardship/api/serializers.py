@@ -8,7 +8,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import ConsentState, GoldenRecord, GoldenVersion, SourceRecord
+from ..models import ConsentState, GoldenRecord, GoldenVersion, MatchCandidate, SourceRecord
 
 
 class RecordInSerializer(serializers.Serializer):
@@ -134,3 +134,56 @@ class SourceRecordSerializer(serializers.ModelSerializer):
             "warnings",
             "content_hash",
         ]
+
+
+class MatchCandidateSerializer(serializers.ModelSerializer):
+    golden_ids = serializers.SerializerMethodField()
+    explanation = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Per field: a, b, comparator, similarity (0..1, -1 when missing), weight (log2 odds contribution).",
+    )
+    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    etag = serializers.SerializerMethodField(help_text="Send as If-Match with a decision to refuse stale ones (412).")
+
+    class Meta:
+        model = MatchCandidate
+        fields = [
+            "id",
+            "domain",
+            "golden_ids",
+            "score",
+            "explanation",
+            "status",
+            "reason",
+            "assigned_to",
+            "decided_by",
+            "decided_at",
+            "created_at",
+            "etag",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_golden_ids(self, candidate: MatchCandidate) -> list[str]:
+        return [str(candidate.golden_a_id), str(candidate.golden_b_id)]
+
+    def get_etag(self, candidate: MatchCandidate) -> str:
+        return f'"{candidate.golden_a.version}.{candidate.golden_b.version}"'
+
+
+class MergeInSerializer(serializers.Serializer):
+    values = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="For attributes where the two records differ: the value that survives (one of the two). "
+        "Empty: survivorship decides.",
+    )
+
+
+class SourceRefInSerializer(serializers.Serializer):
+    source = serializers.SlugField()
+    source_key = serializers.CharField(max_length=200)
+
+
+class UnmergeInSerializer(serializers.Serializer):
+    sources = SourceRefInSerializer(many=True, allow_empty=False)

@@ -7,6 +7,7 @@ from . import views
 router = DefaultRouter()
 router.register("customers", views.CustomerViewSet, basename="customer")
 router.register("products", views.ProductViewSet, basename="product")
+router.register("match-candidates", views.MatchCandidateViewSet, basename="match-candidate")
 
 urlpatterns = [
     path(

@@ -16,18 +16,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import domains, services
-from ..errors import PayloadTooLarge
-from ..filtersets import GoldenRecordFilterSet
-from ..models import ConsentState, GoldenRecord, GoldenStatus, GoldenVersion, SourceRecord
-from .pagination import VersionCursorPagination
-from .permissions import IsPathSource, IsStaffRoleOrSource
+from ..errors import PayloadTooLarge, ValidationFailed
+from ..filtersets import GoldenRecordFilterSet, MatchCandidateFilterSet
+from ..models import ConsentState, GoldenRecord, GoldenStatus, GoldenVersion, MatchCandidate, SourceRecord
+from .pagination import CandidateCursorPagination, VersionCursorPagination
+from .permissions import IsPathSource, IsStaffRole, IsStaffRoleOrSource
 from .serializers import (
     BatchInSerializer,
     BatchResultSerializer,
     ConsentBatchInSerializer,
     GoldenRecordSerializer,
     GoldenVersionSerializer,
+    MatchCandidateSerializer,
+    MergeInSerializer,
     SourceRecordSerializer,
+    UnmergeInSerializer,
 )
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -36,6 +39,24 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="Replays the first answer for a retry of the same request; a different body with the same key is 422.",
 )
+
+
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="The ETag you decided on (a golden record's version, a candidate's etag): a stale one is 412.",
+)
+
+
+def _if_match_version(request: Request) -> int | None:
+    value = request.headers.get("If-Match")
+    if not value:
+        return None
+    try:
+        return int(value.strip().removeprefix("W/").strip('"'))
+    except ValueError as exc:
+        raise ValidationFailed("If-Match must be the record's ETag.", fields={"If-Match": [value]}) from exc
 
 
 def _fingerprint(request: Request) -> str:
@@ -59,6 +80,19 @@ def _check_batch_size(items: list[Any], what: str) -> None:
     limit = settings.STEWARD_MAX_BATCH_RECORDS
     if len(items) > limit:
         raise PayloadTooLarge(f"At most {limit} {what} per batch; got {len(items)}.", code="batch_too_large")
+
+
+def _golden_records() -> QuerySet[GoldenRecord]:
+    """Golden records with what their representation shows, in a fixed number of queries."""
+    return GoldenRecord.objects.prefetch_related(
+        Prefetch(
+            "source_records",
+            queryset=SourceRecord.objects.select_related("source")
+            .only("id", "golden_id", "source_key", "source__code")
+            .order_by("source__code", "source_key"),
+        ),
+        Prefetch("consents", queryset=ConsentState.objects.select_related("purpose", "event__source")),
+    )
 
 
 class SourceBatchView(APIView):
@@ -123,18 +157,38 @@ class GoldenRecordViewSet(viewsets.ReadOnlyModelViewSet):
     domain = domains.CUSTOMER
 
     def get_queryset(self) -> QuerySet[GoldenRecord]:
-        queryset = GoldenRecord.objects.filter(domain=self.domain).prefetch_related(
-            Prefetch(
-                "source_records",
-                queryset=SourceRecord.objects.select_related("source")
-                .only("id", "golden_id", "source_key", "source__code")
-                .order_by("source__code", "source_key"),
-            ),
-            Prefetch("consents", queryset=ConsentState.objects.select_related("purpose", "event__source")),
-        )
+        queryset = _golden_records().filter(domain=self.domain)
         if self.action == "list" and "status" not in self.request.query_params:
             queryset = queryset.filter(status=GoldenStatus.ACTIVE)
         return queryset
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        golden = self.get_object()
+        response = Response(self.get_serializer(golden).data)
+        response["ETag"] = f'"{golden.version}"'
+        return response
+
+    @extend_schema(
+        request=UnmergeInSerializer,
+        responses=GoldenRecordSerializer(many=True),
+        parameters=[IF_MATCH_HEADER],
+        description="Split source records out of this golden record: each returns to the golden record it was "
+        "merged from (same id) or gets a new one. Answers the golden records they now belong to.",
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsStaffRole])
+    def unmerge(self, request: Request, pk: str) -> Response:
+        get_object_or_404(GoldenRecord.objects.filter(domain=self.domain), pk=pk)
+        body = UnmergeInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        targets = services.golden_record_unmerge(
+            golden_id=pk,
+            sources=[(ref["source"], ref["source_key"]) for ref in body.validated_data["sources"]],
+            user=request.user,
+            if_match=_if_match_version(request),
+        )
+        return Response(
+            GoldenRecordSerializer(_golden_records().filter(pk__in=[t.pk for t in targets]), many=True).data
+        )
 
     @extend_schema(responses=GoldenVersionSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=VersionCursorPagination, filterset_class=None)
@@ -143,6 +197,48 @@ class GoldenRecordViewSet(viewsets.ReadOnlyModelViewSet):
         versions = GoldenVersion.objects.filter(golden=golden).select_related("actor_user", "actor_source")
         page = self.paginate_queryset(versions)
         return self.get_paginated_response(GoldenVersionSerializer(page, many=True).data)
+
+
+class MatchCandidateViewSet(viewsets.ReadOnlyModelViewSet):
+    """The review queue: pairs of golden records the matcher thinks may be one, with a per-field explanation."""
+
+    serializer_class = MatchCandidateSerializer
+    filterset_class = MatchCandidateFilterSet
+    pagination_class = CandidateCursorPagination
+    queryset = MatchCandidate.objects.select_related("golden_a", "golden_b", "assigned_to", "decided_by")
+
+    def _answer(self, candidate_id: int) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=candidate_id)).data)
+
+    @extend_schema(request=None, responses=MatchCandidateSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str) -> Response:
+        """Claim the candidate (409 when another steward holds it or it is decided)."""
+        candidate = services.match_candidate_assign(candidate_id=int(pk), user=request.user)
+        return self._answer(candidate.pk)
+
+    @extend_schema(request=MergeInSerializer, responses=GoldenRecordSerializer, parameters=[IF_MATCH_HEADER])
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str) -> Response:
+        """Merge the pair; answers the surviving golden record. 409 when decided meanwhile, 412 when stale."""
+        body = MergeInSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        survivor = services.match_candidate_merge(
+            candidate_id=int(pk),
+            user=request.user,
+            values=body.validated_data["values"],
+            if_match=request.headers.get("If-Match"),
+        )
+        return Response(GoldenRecordSerializer(_golden_records().get(pk=survivor.pk)).data)
+
+    @extend_schema(request=None, responses=MatchCandidateSerializer, parameters=[IF_MATCH_HEADER])
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        """Not a match: remembered for the two records' source records and never proposed again."""
+        candidate = services.match_candidate_reject(
+            candidate_id=int(pk), user=request.user, if_match=request.headers.get("If-Match")
+        )
+        return self._answer(candidate.pk)
 
 
 class CustomerViewSet(GoldenRecordViewSet):

@@ -38,7 +38,7 @@ def _race(*calls):
     return answers
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sources_sending_the_same_new_customer_at_once_share_one_golden_record():
     erp, cdp = _client("erp"), _client("cdp")
     people = [record(f"K{i}", family_name=f"Fam{i}", email=f"p{i}@example.com") for i in range(200)]
@@ -54,7 +54,7 @@ def test_two_sources_sending_the_same_new_customer_at_once_share_one_golden_reco
     assert erp_ids == cdp_ids
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_source_sending_the_same_batch_twice_at_once_writes_it_once():
     erp = _client("erp")
     batch = {"records": [record(f"K{i}", family_name=f"Fam{i}") for i in range(100)]}
@@ -70,7 +70,7 @@ def test_the_same_source_sending_the_same_batch_twice_at_once_writes_it_once():
     assert GoldenVersion.objects.count() == 100
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_retries_with_one_idempotency_key_apply_once():
     erp = _client("erp")
     batch = {"records": [record(f"K{i}", family_name=f"Fam{i}") for i in range(50)]}
@@ -83,3 +83,92 @@ def test_concurrent_retries_with_one_idempotency_key_apply_once():
     assert all(a.json() == answers[0].json() for a in answers)
     assert {r["status"] for r in answers[0].json()["results"]} == {"created"}
     assert SourceRecord.objects.count() == 50
+
+
+def _steward(name):
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(username=name, password="pw-" + name + "-123!")
+    user.groups.add(Group.objects.get(name="steward"))
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def _goldens(n):
+    erp = _client("erp")
+    answer = erp.post(
+        "/api/v1/sources/erp/customers/batch/",
+        {"records": [record(f"K{i}", family_name=f"Fam{i}", email=f"p{i}@example.com") for i in range(n)]},
+        format="json",
+    ).json()
+    return [r["golden_id"] for r in answer["results"]]
+
+
+def _candidate(a, b):
+    from stewardship.models import MatchCandidate
+
+    a, b = sorted([a, b])
+    return MatchCandidate.objects.create(domain="customer", golden_a_id=a, golden_b_id=b, score=0.9)
+
+
+def _no_orphans():
+    """Every source record sits in exactly one active golden record."""
+    assert not SourceRecord.objects.exclude(golden__status="active").exists()
+
+
+# Row locks and READ COMMITTED are PostgreSQL's (the production database and CI's); SQLite serialises whole
+# transactions and can block readers, so it cannot show two decisions overlapping.
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL row-level locking (CI runs it)"
+)
+
+
+@pytest.fixture
+def slow_merge(monkeypatch):
+    """Hold the first decision's locks a little longer, so the second surely arrives while it runs."""
+    import time
+
+    from stewardship.services import review
+
+    original = review.golden_merge
+
+    def slow(**kwargs):
+        time.sleep(0.3)
+        original(**kwargs)
+
+    monkeypatch.setattr(review, "golden_merge", slow)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_stewards_deciding_the_same_candidate_at_once_one_wins_the_other_gets_409(slow_merge):
+    a, b = _goldens(2)
+    cand = _candidate(a, b)
+    one, two = _steward("s1"), _steward("s2")
+    answers = _race(
+        lambda: one.post(f"/api/v1/match-candidates/{cand.pk}/merge/"),
+        lambda: two.post(f"/api/v1/match-candidates/{cand.pk}/reject/"),
+    )
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    _no_orphans()
+    cand.refresh_from_db()
+    assert cand.status in {"merged", "rejected"}
+    assert GoldenRecord.objects.filter(status="active").count() == (1 if cand.status == "merged" else 2)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_stewards_merging_overlapping_pairs_at_once_one_wins_nothing_half_done(slow_merge):
+    a, b, c = _goldens(3)
+    ab, bc = _candidate(a, b), _candidate(b, c)
+    one, two = _steward("s1"), _steward("s2")
+    answers = _race(
+        lambda: one.post(f"/api/v1/match-candidates/{ab.pk}/merge/"),
+        lambda: two.post(f"/api/v1/match-candidates/{bc.pk}/merge/"),
+    )
+    assert sorted(x.status_code for x in answers) == [200, 409]
+    _no_orphans()
+    assert GoldenRecord.objects.filter(status="active").count() == 2
+    assert SourceRecord.objects.values("golden_id").distinct().count() == 2
+    assert GoldenVersion.objects.filter(reason="merge").count() == 2  # one merge: survivor + merged record

@@ -16,11 +16,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import correlation, db, domains, matching
-from .domains import Unreadable
-from .errors import ApplicationError, IdempotencyMismatch, NotFound, ValidationFailed
-from .matcher import BatchMatcher, rejected_goldens
-from .models import (
+from .. import correlation, db, domains, matching
+from ..domains import Unreadable
+from ..errors import ApplicationError, IdempotencyMismatch, NotFound, ValidationFailed
+from ..matcher import BatchMatcher, rejected_goldens
+from ..models import (
     ApiKey,
     AttributeLock,
     BlockingKey,
@@ -38,7 +38,7 @@ from .models import (
     SourceRecord,
     SourceSystem,
 )
-from .survivorship import Candidate, Lock, Rule, diff, survive
+from ..survivorship import Candidate, Lock, Rule, diff, survive
 
 logger = logging.getLogger(__name__)
 
@@ -108,8 +108,11 @@ def _golden_recompute(
     actor_user: AbstractBaseUser | None = None,
     actor_source: SourceSystem | None = None,
     note: str = "",
+    extra_changes: Mapping[uuid.UUID, dict[str, Any]] | None = None,
 ) -> list[GoldenVersion]:
     """Recompute survivorship for locked golden rows and save those that changed, with a version each.
+    ``extra_changes`` (per golden record) are changes made beside the attributes (status, consent) that belong in
+    the same version.
 
     The caller holds the rows (select_for_update) inside its transaction.
     """
@@ -133,6 +136,7 @@ def _golden_recompute(
         actor_user=actor_user,
         actor_source=actor_source,
         note=note,
+        extra_changes=extra_changes,
     )
     db.bulk_update(changed, ["attributes", "provenance", "version", "updated_at"])
     db.bulk_insert(versions)
@@ -148,6 +152,7 @@ def _survive_into(
     actor_user: AbstractBaseUser | None = None,
     actor_source: SourceSystem | None = None,
     note: str = "",
+    extra_changes: Mapping[uuid.UUID, dict[str, Any]] | None = None,
 ) -> tuple[list[GoldenRecord], list[GoldenVersion]]:
     """Apply survivorship to golden records in memory: (records changed, new versions). Saves nothing.
 
@@ -164,7 +169,7 @@ def _survive_into(
         attributes, provenance = survive(
             golden.domain, candidates.get(golden.id, ()), rules_by_domain[golden.domain], locks.get(golden.id)
         )
-        changes = diff(golden.attributes, attributes)
+        changes = diff(golden.attributes, attributes) | (extra_changes or {}).get(golden.id, {})
         if not changes and golden.version > 0:
             if provenance != golden.provenance:
                 # The same value now comes from another source record: keep the provenance true, no new version.
@@ -271,7 +276,7 @@ def _apply_records(
     source: SourceSystem, domain: str, incoming: list[_Incoming], results: list[RecordResult | None]
 ) -> None:
     # One writer per source at a time: its batches apply in order, and two batches never race on one key.
-    SourceSystem.objects.select_for_update().filter(pk=source.pk).first()
+    SourceSystem.objects.select_for_update(no_key=True).filter(pk=source.pk).first()
     now = timezone.now()
     existing = {
         sr.source_key: sr
@@ -375,7 +380,7 @@ def _apply_records(
     _blocking_keys_file(source, domain, rekeyed)
     _candidates_queue(domain, proposals)
     dirty.difference_update(new_goldens)
-    goldens = list(GoldenRecord.objects.select_for_update().filter(id__in=dirty).order_by("id"))
+    goldens = list(GoldenRecord.objects.select_for_update(no_key=True).filter(id__in=dirty).order_by("id"))
     _golden_recompute(goldens, reason=ChangeReason.INGEST, actor_source=source)
 
 
@@ -439,7 +444,7 @@ def _read_value(domain: str, attribute: str, value: Any) -> Any:
 
 
 def _golden_for_update(golden_id: uuid.UUID | str) -> GoldenRecord:
-    golden = GoldenRecord.objects.select_for_update().filter(pk=golden_id).first()
+    golden = GoldenRecord.objects.select_for_update(no_key=True).filter(pk=golden_id).first()
     if golden is None:
         raise NotFound("No such golden record.")
     if golden.status != GoldenStatus.ACTIVE:
@@ -484,7 +489,9 @@ def ownership_rules_apply(*, domain: str, user: AbstractBaseUser | None = None, 
     )
     for start in range(0, len(ids), batch_size):
         with transaction.atomic():
-            goldens = list(GoldenRecord.objects.select_for_update().filter(id__in=ids[start : start + batch_size]))
+            goldens = list(
+                GoldenRecord.objects.select_for_update(no_key=True).filter(id__in=ids[start : start + batch_size])
+            )
             changed += len(_golden_recompute(goldens, reason=ChangeReason.RULE, actor_user=user))
     return changed
 
@@ -549,14 +556,16 @@ def consent_events_record(*, source: SourceSystem, events: Sequence[Any]) -> lis
 
 
 def _apply_consents(source: SourceSystem, incoming: list[_ConsentIncoming], results: list[RecordResult | None]) -> None:
-    SourceSystem.objects.select_for_update().filter(pk=source.pk).first()
+    SourceSystem.objects.select_for_update(no_key=True).filter(pk=source.pk).first()
     golden_of = dict(
         SourceRecord.objects.filter(
             source=source, domain=domains.CUSTOMER, source_key__in={e.source_key for e in incoming}
         ).values_list("source_key", "golden_id")
     )
     golden_ids = set(golden_of.values())
-    goldens = {g.id: g for g in GoldenRecord.objects.select_for_update().filter(id__in=golden_ids).order_by("id")}
+    goldens = {
+        g.id: g for g in GoldenRecord.objects.select_for_update(no_key=True).filter(id__in=golden_ids).order_by("id")
+    }
     states = {(s.golden_id, s.purpose_id): s for s in ConsentState.objects.filter(golden_id__in=golden_ids)}
     changes: dict[uuid.UUID, dict[str, dict[str, Any]]] = defaultdict(dict)
     cid = correlation.get()
@@ -658,8 +667,3 @@ def idempotent(
 def idempotency_keys_purge(*, older_than: timedelta) -> int:
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - older_than).delete()
     return deleted
-
-
-def iter_chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

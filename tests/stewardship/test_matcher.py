@@ -1,0 +1,128 @@
+"""Ingest decisions: link at auto_link, queue between review and auto_link, never link blindly to two records.
+
+The engine's scorer is replaced at its seam (``stewardship.matching.score_many``) so the decision rules are pinned
+whatever the engine's weights; the engine itself is tested in tests/stewardship/matching.
+"""
+
+import pytest
+
+from stewardship import matching
+from stewardship.matching import Score
+from stewardship.models import GoldenRecord, MatchCandidate, MatchSettings, NotAMatch, SourceRecord
+from tests.conftest import record
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scores(monkeypatch):
+    """Score pairs by family name, either order: {("Lee", "Lee"): 0.99, ...}; unknown pairs 0."""
+    table: dict[tuple[str, str], float] = {}
+
+    def fake(domain, a, others):
+        def one(x, y):
+            return table.get((x, y), table.get((y, x), 0.0))
+
+        return [Score(one(a.get("_fam"), b.get("_fam"))) for b in others]
+
+    real_features = matching.features
+
+    def features(domain, attributes):
+        return real_features(domain, attributes) | {"_fam": attributes.get("family_name")}
+
+    def keys(domain, feats):
+        return ["all"]
+
+    monkeypatch.setattr("stewardship.matcher.matching.score_many", fake)
+    monkeypatch.setattr("stewardship.services.core.matching.features", features)
+    monkeypatch.setattr("stewardship.services.core.matching.blocking_keys", keys)
+    return table
+
+
+def ingest(client, push, source, key, family, **attrs):
+    return push(client, source, record(key, family_name=family, **attrs)).json()["results"][0]["golden_id"]
+
+
+def test_a_sure_match_links(scores, source_cdp, source_erp, push):
+    scores[("Lee", "Lee")] = 0.99
+    a = ingest(source_cdp, push, "cdp", "C1", "Lee")
+    assert ingest(source_erp, push, "erp", "E1", "Lee") == a
+    assert MatchCandidate.objects.count() == 0
+
+
+def test_a_doubtful_match_gets_its_own_golden_record_and_a_candidate(scores, source_cdp, source_erp, push):
+    scores[("Leigh", "Lee")] = 0.9
+    a = ingest(source_cdp, push, "cdp", "C1", "Lee")
+    b = ingest(source_erp, push, "erp", "E1", "Leigh")
+    assert a != b
+    cand = MatchCandidate.objects.get()
+    assert {str(cand.golden_a_id), str(cand.golden_b_id)} == {a, b}
+    assert cand.score == 0.9 and cand.status == "pending"
+    assert "between review and auto-link" in cand.reason
+
+
+def test_below_review_is_a_new_golden_record(scores, source_cdp, source_erp, push):
+    scores[("Kim", "Lee")] = 0.5
+    ingest(source_cdp, push, "cdp", "C1", "Lee")
+    ingest(source_erp, push, "erp", "E1", "Kim")
+    assert GoldenRecord.objects.count() == 2 and MatchCandidate.objects.count() == 0
+
+
+def test_a_record_that_fits_two_golden_records_is_queued_not_merged(
+    scores, source_cdp, source_erp, push, source_loyalty
+):
+    scores[("Lee", "Lee")] = 0.5  # the two existing ones are different people
+    scores[("Lee-Kim", "Lee-Kim")] = 0.0
+    scores[("Lee-Kim", "Lee")] = 0.99
+    a = ingest(source_cdp, push, "cdp", "C1", "Lee")
+    b = ingest(source_erp, push, "erp", "E1", "Lee")
+    c = ingest(source_loyalty, push, "loyalty", "L1", "Lee-Kim")
+    assert len({a, b, c}) == 3
+    pairs = {frozenset({str(x.golden_a_id), str(x.golden_b_id)}) for x in MatchCandidate.objects.all()}
+    assert pairs == {frozenset({a, c}), frozenset({b, c})}
+    assert all("fits 2 golden records" in x.reason for x in MatchCandidate.objects.all())
+
+
+def test_thresholds_come_from_the_settings(scores, source_cdp, source_erp, push):
+    MatchSettings.objects.filter(domain="customer").update(auto_link=0.85, review=0.6)
+    scores[("Leigh", "Lee")] = 0.9
+    assert ingest(source_cdp, push, "cdp", "C1", "Lee") == ingest(source_erp, push, "erp", "E1", "Leigh")
+
+
+def test_records_in_one_batch_match_each_other(scores, source_cdp, push):
+    scores[("Lee", "Lee")] = 0.99
+    results = push(source_cdp, "cdp", record("C1", family_name="Lee"), record("C2", family_name="Lee")).json()
+    assert results["results"][0]["golden_id"] == results["results"][1]["golden_id"]
+
+
+def test_a_changed_record_is_matched_again_and_queued(scores, source_cdp, source_erp, push):
+    scores[("Lee", "Leigh")] = 0.9
+    ingest(source_cdp, push, "cdp", "C1", "Lee", email="a@example.com")
+    ingest(source_erp, push, "erp", "E1", "Kim", email="b@example.com")
+    assert MatchCandidate.objects.count() == 0
+    push(source_cdp, "cdp", record("C1", "2026-03-01T00:00:00Z", family_name="Lee", email="a@example.com"))
+    push(source_erp, "erp", record("E1", "2026-03-01T00:00:00Z", family_name="Leigh"))
+    assert MatchCandidate.objects.count() == 1
+    assert MatchCandidate.objects.get().reason == "changed record"
+
+
+def test_a_rejected_pair_is_never_proposed_again(scores, source_cdp, source_erp, push, steward):
+    from stewardship import services
+
+    scores[("Leigh", "Lee")] = 0.9
+    ingest(source_cdp, push, "cdp", "C1", "Lee")
+    ingest(source_erp, push, "erp", "E1", "Leigh")
+    services.match_candidate_reject(candidate_id=MatchCandidate.objects.get().pk, user=steward)
+    assert NotAMatch.objects.count() == 1
+    push(source_erp, "erp", record("E1", "2026-04-01T00:00:00Z", family_name="Leigh", city="Leeds"))
+    push(source_cdp, "cdp", record("C1", "2026-04-01T00:00:00Z", family_name="Lee", city="York"))
+    assert MatchCandidate.objects.filter(status="pending").count() == 0
+
+
+def test_blocking_keys_are_stored_per_record(source_cdp, push):
+    push(source_cdp, "cdp", record("C1", family_name="Lee", email="ann@example.com"))
+    record_row = SourceRecord.objects.get()
+    assert record_row.features
+    assert list(record_row.blocking_keys.values_list("key", flat=True)) == matching.blocking_keys(
+        "customer", record_row.features
+    )
