@@ -18,6 +18,9 @@ from .models import (
     GoldenRecord,
     GoldenVersion,
     IdempotencyRecord,
+    MatchCandidate,
+    MatchSettings,
+    NotAMatch,
     OwnershipRule,
     SourceRecord,
     SourceSystem,
@@ -190,3 +193,43 @@ class IdempotencyRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["source", "key", "status_code", "created_at"]
     list_filter = ["source"]
     search_fields = ["key"]
+
+
+@admin.register(MatchSettings)
+class MatchSettingsAdmin(admin.ModelAdmin):
+    list_display = ["domain", "auto_link", "review", "max_block_size"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # one row per domain, seeded
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(MatchCandidate)
+class MatchCandidateAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Stewards decide in the review queue; the admin shows the queue's rows."""
+
+    list_display = [
+        "id",
+        "domain",
+        "golden_a",
+        "golden_b",
+        "score",
+        "status",
+        "assigned_to",
+        "decided_by",
+        "created_at",
+    ]
+    list_filter = ["domain", "status"]
+    search_fields = ["golden_a__id", "golden_b__id"]
+    list_select_related = ["assigned_to", "decided_by"]
+    show_full_result_count = False
+
+
+@admin.register(NotAMatch)
+class NotAMatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["record_a", "record_b", "decided_by", "created_at"]
+    list_select_related = ["record_a__source", "record_b__source", "decided_by"]
+    search_fields = ["record_a__source_key", "record_b__source_key"]
+    show_full_result_count = False

@@ -218,11 +218,12 @@ SPECTACULAR_SETTINGS = {
 # Production must name its broker (Redis or RabbitMQ). Dev/demo mode uses kombu's filesystem transport so that a
 # real worker runs with nothing to install. Tasks are never run eagerly.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if not CELERY_BROKER_URL:
     if not DEV_MODE:
         raise ImproperlyConfigured("CELERY_BROKER_URL is required (redis://... or amqp://...)")
     CELERY_BROKER_URL = "filesystem://"
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = BASE_DIR / "var" / "broker"
     for _sub in ("in", "processed"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)

@@ -107,3 +107,20 @@ def test_rule_recompute_service_counts_changes(golden):
     assert services.ownership_rules_apply(domain="customer") == 0  # same value, only provenance moves
     golden.refresh_from_db()
     assert golden.provenance["email"]["source"] == "erp"
+
+
+def test_match_thresholds_are_editable_and_validated(superuser_client):
+    from stewardship.models import MatchSettings
+
+    settings_row = MatchSettings.objects.get(domain="customer")
+    url = reverse("admin:stewardship_matchsettings_change", args=[settings_row.pk])
+    bad = superuser_client.post(
+        url, {"domain": "customer", "auto_link": "0.8", "review": "0.9", "max_block_size": "100"}
+    )
+    assert bad.status_code == 200 and "review &lt; auto_link" in bad.content.decode()
+    good = superuser_client.post(
+        url, {"domain": "customer", "auto_link": "0.95", "review": "0.75", "max_block_size": "100"}
+    )
+    assert good.status_code == 302
+    settings_row.refresh_from_db()
+    assert (settings_row.auto_link, settings_row.review) == (0.95, 0.75)

@@ -126,3 +126,59 @@ def test_blocking_keys_are_stored_per_record(source_cdp, push):
     assert list(record_row.blocking_keys.values_list("key", flat=True)) == matching.blocking_keys(
         "customer", record_row.features
     )
+
+
+def _rematch():
+    from django.core.management import call_command
+
+    call_command("rematch", "--domain", "customer", "--here")
+
+
+def test_rematch_merges_a_group_that_all_match_each_other(scores, source_cdp, source_erp, source_loyalty, push):
+    a = ingest(source_cdp, push, "cdp", "C1", "Lee")
+    b = ingest(source_erp, push, "erp", "E1", "Leigh")
+    c = ingest(source_loyalty, push, "loyalty", "L1", "Lea")
+    assert len({a, b, c}) == 3
+    scores.update({("Lee", "Leigh"): 0.99, ("Lee", "Lea"): 0.98, ("Leigh", "Lea"): 0.99})
+    _rematch()
+    assert GoldenRecord.objects.filter(status="active").count() == 1
+    survivor = GoldenRecord.objects.get(status="active")
+    assert str(survivor.id) == a  # the oldest survives
+    assert survivor.source_records.count() == 3
+    assert survivor.versions.filter(reason="merge", note__startswith="auto-merge by rematch").count() == 2
+    assert MatchCandidate.objects.filter(status="pending").count() == 0
+
+
+def test_rematch_queues_a_chain_instead_of_merging_it(scores, source_cdp, source_erp, source_loyalty, push):
+    ingest(source_cdp, push, "cdp", "C1", "Lee")
+    ingest(source_erp, push, "erp", "E1", "Leigh")
+    ingest(source_loyalty, push, "loyalty", "L1", "Lea")
+    scores.update({("Lee", "Leigh"): 0.99, ("Leigh", "Lea"): 0.99, ("Lee", "Lea"): 0.5})
+    _rematch()
+    assert GoldenRecord.objects.filter(status="active").count() == 3
+    assert MatchCandidate.objects.filter(status="pending").count() == 2
+    assert all("chained" in c.reason for c in MatchCandidate.objects.all())
+
+
+def test_rematch_queues_the_review_band_and_respects_not_a_match(scores, source_cdp, source_erp, push, steward):
+    from stewardship import services
+
+    ingest(source_cdp, push, "cdp", "C1", "Lee")
+    ingest(source_erp, push, "erp", "E1", "Leigh")
+    scores[("Lee", "Leigh")] = 0.9
+    _rematch()
+    [cand] = MatchCandidate.objects.filter(status="pending")
+    services.match_candidate_reject(candidate_id=cand.pk, user=steward)
+    scores[("Lee", "Leigh")] = 0.999
+    _rematch()
+    assert MatchCandidate.objects.filter(status="pending").count() == 0
+    assert GoldenRecord.objects.filter(status="active").count() == 2
+
+
+def test_rematch_skips_oversized_blocks_and_says_so(scores, source_cdp, push, capsys):
+    MatchSettings.objects.filter(domain="customer").update(max_block_size=2)
+    push(source_cdp, "cdp", *[record(f"C{i}", family_name=f"F{i}") for i in range(3)])
+    scores[("F0", "F1")] = 0.99
+    _rematch()
+    assert "1 oversized blocks skipped" in capsys.readouterr().out
+    assert GoldenRecord.objects.filter(status="active").count() == 3

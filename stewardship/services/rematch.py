@@ -1,0 +1,181 @@
+"""Matching everything again: after the engine or the thresholds changed, or to find what ingest could not see.
+
+Work is split by blocking key so several Celery workers share it: each task takes a chunk of keys, scores the
+records of each block against each other and decides per pair of golden records:
+- a group of golden records whose every pair scores at or above ``auto_link`` is merged (auto-merge, by rule);
+- a group that is only chained together (A~B and B~C sure, A~C not) is queued for review, never merged blindly;
+- pairs between ``review`` and ``auto_link`` are queued; pairs a steward rejected are never proposed again.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count
+
+from .. import db, matching
+from ..errors import Conflict
+from ..matcher import Thresholds, rejected_goldens
+from ..models import BlockingKey, ChangeReason, GoldenStatus, SourceRecord
+from .core import _candidates_queue
+from .review import _lock_goldens, golden_merge
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RematchResult:
+    blocks: int = 0
+    comparisons: int = 0
+    merged: int = 0
+    queued: int = 0
+    skipped_blocks: int = 0
+
+    def __iadd__(self, other: RematchResult) -> RematchResult:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+
+def rematch_keys(*, domain: str, chunk_size: int = 500) -> Iterator[list[str]]:
+    """Chunks of the blocking keys worth a look: shared by records of at least two active golden records."""
+    keys = (
+        BlockingKey.objects.filter(domain=domain, record__golden__status=GoldenStatus.ACTIVE)
+        .values("key")
+        .annotate(goldens=Count("record__golden", distinct=True))
+        .filter(goldens__gt=1)
+        .order_by("key")
+        .values_list("key", flat=True)
+    )
+    chunk: list[str] = []
+    for key in keys.iterator(chunk_size=2000):
+        chunk.append(key)
+        if len(chunk) == chunk_size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def source_records_refeature(*, domain: str, record_ids: Sequence[int]) -> int:
+    """Recompute stored features and blocking keys with the current engine."""
+    with transaction.atomic():
+        records = list(SourceRecord.objects.filter(domain=domain, id__in=record_ids).only("id", "usable", "features"))
+        keys = []
+        for record in records:
+            record.features = matching.features(domain, record.usable)
+            keys += [
+                BlockingKey(record_id=record.id, domain=domain, key=key)
+                for key in dict.fromkeys(matching.blocking_keys(domain, record.features))
+            ]
+        db.bulk_update(records, ["features"])
+        BlockingKey.objects.filter(record_id__in=[r.id for r in records]).delete()
+        db.bulk_insert(keys)
+    return len(records)
+
+
+def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
+    """Score the records of these blocks against each other and act on what is found (see the module docstring)."""
+    thresholds = Thresholds.for_domain(domain)
+    result = RematchResult()
+    blocks: dict[str, list[tuple[int, uuid.UUID, dict]]] = defaultdict(list)
+    for key, record_id, golden_id, feats in BlockingKey.objects.filter(
+        domain=domain, key__in=keys, record__golden__status=GoldenStatus.ACTIVE
+    ).values_list("key", "record_id", "record__golden_id", "record__features"):
+        blocks[key].append((record_id, golden_id, feats))
+    best: dict[tuple[uuid.UUID, uuid.UUID], matching.Score] = {}
+    records_seen: set[int] = set()
+    for key, members in blocks.items():
+        if len(members) > thresholds.max_block_size:
+            logger.warning("rematch: block %s has %d records, over max_block_size: skipped", key, len(members))
+            result.skipped_blocks += 1
+            continue
+        result.blocks += 1
+        for i, (record_id, golden_id, feats) in enumerate(members):
+            others = [m for m in members[i + 1 :] if m[1] != golden_id]
+            if not others:
+                continue
+            records_seen.add(record_id)
+            records_seen.update(m[0] for m in others)
+            result.comparisons += len(others)
+            for other, score in zip(others, matching.score_many(domain, feats, [m[2] for m in others]), strict=True):
+                pair = (golden_id, other[1]) if str(golden_id) < str(other[1]) else (other[1], golden_id)
+                if score.probability >= thresholds.review and (
+                    pair not in best or score.probability > best[pair].probability
+                ):
+                    best[pair] = score
+    rejected = _rejected_pairs(records_seen)
+    best = {pair: score for pair, score in best.items() if pair not in rejected}
+    sure = {pair for pair, score in best.items() if score.probability >= thresholds.auto_link}
+    queued: list[tuple[uuid.UUID, uuid.UUID, matching.Score, str]] = []
+    for group in _components(sure):
+        if all(tuple(sorted(p, key=str)) in sure for p in itertools.combinations(group, 2)):
+            result.merged += _group_merge(group, best)
+        else:
+            reason = f"chained to {len(group)} golden records by sure matches, not all of them sure"
+            queued += [(a, b, best[(a, b)], reason) for (a, b) in sure if a in group]
+    queued += [
+        (a, b, score, "score between review and auto-link thresholds")
+        for (a, b), score in best.items()
+        if (a, b) not in sure
+    ]
+    result.queued = len(queued)
+    with transaction.atomic():
+        _candidates_queue(domain, queued)
+    return result
+
+
+def _rejected_pairs(record_ids: set[int]) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    golden_of = dict(SourceRecord.objects.filter(id__in=record_ids).values_list("id", "golden_id"))
+    pairs = set()
+    for record_id, others in rejected_goldens(record_ids).items():
+        for other in others:
+            one = golden_of[record_id]
+            pairs.add((one, other) if str(one) < str(other) else (other, one))
+    return pairs
+
+
+def _components(edges: set[tuple[uuid.UUID, uuid.UUID]]) -> list[set[uuid.UUID]]:
+    neighbours: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for a, b in edges:
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    seen: set[uuid.UUID] = set()
+    groups = []
+    for start in neighbours:
+        if start in seen:
+            continue
+        group, stack = set(), [start]
+        while stack:
+            node = stack.pop()
+            if node not in group:
+                group.add(node)
+                stack.extend(neighbours[node] - group)
+        seen |= group
+        groups.append(group)
+    return groups
+
+
+def _group_merge(group: set[uuid.UUID], scores: dict[tuple[uuid.UUID, uuid.UUID], matching.Score]) -> int:
+    """Merge a group of golden records that all match each other into the oldest. Returns how many merged."""
+    try:
+        with transaction.atomic():
+            goldens = _lock_goldens(*sorted(group, key=str))
+            survivor, *others = sorted(goldens.values(), key=lambda g: (g.created_at, str(g.id)))
+            for other in others:
+                pair = (survivor.id, other.id) if str(survivor.id) < str(other.id) else (other.id, survivor.id)
+                score = scores.get(pair)
+                note = f"auto-merge by rematch (score {score.probability:.3f})" if score else "auto-merge by rematch"
+                golden_merge(survivor=survivor, merged=other, user=None, note=note, reason=ChangeReason.MERGE)
+                survivor.refresh_from_db()
+    except Conflict as exc:
+        # Another task or a steward changed one of them meanwhile: the next rematch sees the new state.
+        logger.info("rematch: group %s left as is: %s", sorted(map(str, group)), exc.message)
+        return 0
+    return len(others)
