@@ -298,3 +298,22 @@ def test_a_merged_golden_record_cannot_be_unmerged(pair, steward, client_for):
         f"/api/v1/customers/{b}/unmerge/", {"sources": [{"source": "erp", "source_key": "E1"}]}, format="json"
     )
     assert response.status_code == 409
+
+
+def test_queue_query_count_does_not_grow_with_page_size(source_cdp, steward, client_for, push):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    push(source_cdp, "cdp", *[record(f"C{i}", family_name=f"F{i}", email=f"f{i}@example.com") for i in range(12)])
+    ids = list(GoldenRecord.objects.values_list("id", flat=True))
+    for i in range(0, 12, 2):
+        candidate(ids[i], ids[i + 1], score=0.8 + i / 100)
+    client = client_for(steward)
+
+    def count(size):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/api/v1/match-candidates/?page_size={size}").status_code == 200
+        return len(ctx.captured_queries)
+
+    count(1)
+    assert count(2) == count(6) <= 3
