@@ -12,6 +12,7 @@ from . import services
 from .models import (
     ApiKey,
     AttributeLock,
+    ChangeRequest,
     ConsentEvent,
     ConsentPurpose,
     ConsentState,
@@ -233,3 +234,11 @@ class NotAMatchAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["record_a__source", "record_b__source", "decided_by"]
     search_fields = ["record_a__source_key", "record_b__source_key"]
     show_full_result_count = False
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["id", "golden", "attribute", "status", "requested_by", "requested_at", "decided_by"]
+    list_filter = ["status", "approved_by_rule"]
+    search_fields = ["golden__id", "attribute", "requested_by__username"]
+    list_select_related = ["requested_by", "decided_by"]

@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from . import domains
-from .models import CandidateStatus, Domain, GoldenRecord, MatchCandidate
+from .models import CandidateStatus, ChangeRequest, ChangeRequestStatus, Domain, GoldenRecord, MatchCandidate
 
 
 class GoldenRecordFilterSet(django_filters.FilterSet):
@@ -82,3 +82,14 @@ class MatchCandidateFilterSet(django_filters.FilterSet):
 
     def filter_golden_id(self, queryset: QuerySet, name: str, value: object) -> QuerySet:
         return queryset.filter(Q(golden_a_id=value) | Q(golden_b_id=value))
+
+
+class ChangeRequestFilterSet(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ChangeRequestStatus.choices)
+    golden_id = django_filters.UUIDFilter(field_name="golden_id")
+    requested_by = django_filters.CharFilter(field_name="requested_by__username")
+    attribute = django_filters.CharFilter()
+
+    class Meta:
+        model = ChangeRequest
+        fields: list[str] = []

@@ -405,3 +405,37 @@ class NotAMatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_a_id} ≠ {self.record_b_id}"
+
+
+class ChangeRequestStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved and applied"
+    REJECTED = "rejected", "Rejected"
+
+
+class ChangeRequest(models.Model):
+    """A steward's edit of a golden attribute (maker-checker): applied only when another user approves it, or at
+    once by rule when the attribute is not governed."""
+
+    golden = models.ForeignKey(GoldenRecord, on_delete=models.CASCADE, related_name="change_requests")
+    attribute = models.CharField(max_length=60)
+    value = models.JSONField(null=True, help_text="The new steward value (null: unlock, follow the sources again).")
+    unlock = models.BooleanField(default=False, help_text="Remove the steward value instead of setting one.")
+    comment = models.CharField(max_length=500, blank=True)
+    base_version = models.PositiveIntegerField(help_text="The golden record's version the edit was made on.")
+    status = models.CharField(max_length=20, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.CharField(max_length=500, blank=True)
+    approved_by_rule = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["status", "-requested_at"], name="change_request_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.golden_id}.{self.attribute} ({self.status})"

@@ -21,3 +21,9 @@ class CandidateCursorPagination(CursorPagination):
     ordering = ("-score", "-id")
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class RequestCursorPagination(CursorPagination):
+    ordering = ("-requested_at", "-id")
+    page_size_query_param = "page_size"
+    max_page_size = 500

@@ -8,7 +8,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import ConsentState, GoldenRecord, GoldenVersion, MatchCandidate, SourceRecord
+from ..models import ChangeRequest, ConsentState, GoldenRecord, GoldenVersion, MatchCandidate, SourceRecord
 
 
 class RecordInSerializer(serializers.Serializer):
@@ -187,3 +187,51 @@ class SourceRefInSerializer(serializers.Serializer):
 
 class UnmergeInSerializer(serializers.Serializer):
     sources = SourceRefInSerializer(many=True, allow_empty=False)
+
+
+class ChangeRequestSerializer(serializers.ModelSerializer):
+    golden_id = serializers.UUIDField()
+    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    current_value = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChangeRequest
+        fields = [
+            "id",
+            "golden_id",
+            "attribute",
+            "value",
+            "unlock",
+            "current_value",
+            "comment",
+            "base_version",
+            "status",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_comment",
+            "approved_by_rule",
+        ]
+
+    @extend_schema_field(serializers.JSONField(allow_null=True))
+    def get_current_value(self, request: ChangeRequest) -> Any:
+        return request.golden.attributes.get(request.attribute)
+
+
+class ChangeRequestInSerializer(serializers.Serializer):
+    golden_id = serializers.UUIDField()
+    attribute = serializers.CharField(max_length=60)
+    value = serializers.JSONField(required=False, allow_null=True)
+    unlock = serializers.BooleanField(default=False, help_text="Remove the steward value instead of setting one.")
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if not data["unlock"] and "value" not in data:
+            raise serializers.ValidationError({"value": ["Required unless unlock is true."]})
+        return data
+
+
+class DecisionInSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")

@@ -8,6 +8,7 @@ router = DefaultRouter()
 router.register("customers", views.CustomerViewSet, basename="customer")
 router.register("products", views.ProductViewSet, basename="product")
 router.register("match-candidates", views.MatchCandidateViewSet, basename="match-candidate")
+router.register("change-requests", views.ChangeRequestViewSet, basename="change-request")
 
 urlpatterns = [
     path(

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
@@ -17,14 +17,25 @@ from rest_framework.views import APIView
 
 from .. import domains, services
 from ..errors import PayloadTooLarge, ValidationFailed
-from ..filtersets import GoldenRecordFilterSet, MatchCandidateFilterSet
-from ..models import ConsentState, GoldenRecord, GoldenStatus, GoldenVersion, MatchCandidate, SourceRecord
-from .pagination import CandidateCursorPagination, VersionCursorPagination
+from ..filtersets import ChangeRequestFilterSet, GoldenRecordFilterSet, MatchCandidateFilterSet
+from ..models import (
+    ChangeRequest,
+    ConsentState,
+    GoldenRecord,
+    GoldenStatus,
+    GoldenVersion,
+    MatchCandidate,
+    SourceRecord,
+)
+from .pagination import CandidateCursorPagination, RequestCursorPagination, VersionCursorPagination
 from .permissions import IsPathSource, IsStaffRole, IsStaffRoleOrSource
 from .serializers import (
     BatchInSerializer,
     BatchResultSerializer,
+    ChangeRequestInSerializer,
+    ChangeRequestSerializer,
     ConsentBatchInSerializer,
+    DecisionInSerializer,
     GoldenRecordSerializer,
     GoldenVersionSerializer,
     MatchCandidateSerializer,
@@ -239,6 +250,39 @@ class MatchCandidateViewSet(viewsets.ReadOnlyModelViewSet):
             candidate_id=int(pk), user=request.user, if_match=request.headers.get("If-Match")
         )
         return self._answer(candidate.pk)
+
+
+class ChangeRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Maker-checker edits of golden attributes: stewards request, another approver approves or rejects."""
+
+    serializer_class = ChangeRequestSerializer
+    filterset_class = ChangeRequestFilterSet
+    pagination_class = RequestCursorPagination
+    queryset = ChangeRequest.objects.select_related("golden", "requested_by", "decided_by")
+
+    @extend_schema(request=ChangeRequestInSerializer, responses={201: ChangeRequestSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = ChangeRequestInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        change = services.change_request_create(**body.validated_data, user=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=change.pk)).data, status=201)
+
+    def _decide(self, request: Request, pk: str, service: Any) -> Response:
+        body = DecisionInSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        change = service(request_id=int(pk), user=request.user, comment=body.validated_data["comment"])
+        return Response(self.get_serializer(self.get_queryset().get(pk=change.pk)).data)
+
+    @extend_schema(request=DecisionInSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        """Apply the change as a new version (approver role; not the author)."""
+        return self._decide(request, pk, services.change_request_approve)
+
+    @extend_schema(request=DecisionInSerializer, responses=ChangeRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        return self._decide(request, pk, services.change_request_reject)
 
 
 class CustomerViewSet(GoldenRecordViewSet):

@@ -1,5 +1,6 @@
 """Writes. Each public service is keyword-only, validates before it saves and runs in one transaction."""
 
+from .changes import change_request_approve, change_request_create, change_request_reject
 from .core import (
     CREATED,
     REJECTED,
@@ -32,6 +33,9 @@ __all__ = [
     "api_key_issue",
     "attribute_lock_release",
     "attribute_lock_set",
+    "change_request_approve",
+    "change_request_create",
+    "change_request_reject",
     "consent_events_record",
     "golden_record_unmerge",
     "idempotency_keys_purge",
