@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_htmx",
     "stewardship",
 ]
 
@@ -90,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -160,7 +162,9 @@ WHITENOISE_AUTOREFRESH = DEV_MODE
 if DEV_MODE:
     STATIC_ROOT.mkdir(exist_ok=True)
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
 
 # Request bodies: the batch endpoints take up to 1,000 records; anything larger than this is a 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("STEWARD_MAX_BODY_BYTES", 5 * 1024 * 1024)

@@ -12,6 +12,26 @@ stewardship.linking) calls only what this module exports:
 - ``score_many(domain, a, others) -> list[Score]``: the same against many records at once (batch scoring).
 """
 
-from .engine import Features, FieldExplanation, Score, blocking_keys, features, score, score_many
+from .engine import (
+    Features,
+    FieldExplanation,
+    Score,
+    blocking_keys,
+    features,
+    pair_candidates,
+    score,
+    score_many,
+    score_pairs,
+)
 
-__all__ = ["Features", "FieldExplanation", "Score", "blocking_keys", "features", "score", "score_many"]
+__all__ = [
+    "Features",
+    "FieldExplanation",
+    "Score",
+    "blocking_keys",
+    "features",
+    "pair_candidates",
+    "score",
+    "score_many",
+    "score_pairs",
+]
