@@ -10,7 +10,6 @@ Pure functions, no ORM. Reading a record has two outcomes per attribute:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -180,26 +179,7 @@ def _gtin(value: Any) -> str | None:
     return parsed.replace(" ", "") if parsed else parsed
 
 
-# --- normalisers used for linking (the matching issue extends these) ---
-
-
-def fold(value: str) -> str:
-    """Lowercase, accents removed, whitespace collapsed."""
-    decomposed = unicodedata.normalize("NFKD", value)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.casefold().split())
-
-
-def normalise_email(value: str) -> str:
-    local, _, domain = value.strip().lower().rpartition("@")
-    local = local.split("+", 1)[0]
-    if domain in {"gmail.com", "googlemail.com"}:
-        local, domain = local.replace(".", ""), "gmail.com"
-    return f"{local}@{domain}"
-
-
-def normalise_gtin(value: str) -> str:
-    return value.zfill(14)
+# --- standardisation ---
 
 
 def phone_e164(value: str, country: str | None) -> str | None:
@@ -293,18 +273,6 @@ def parse_timestamp(value: Any) -> datetime:
     if parsed.tzinfo is None:
         raise Unreadable("Timestamp needs a time zone (e.g. Z or +01:00).")
     return parsed
-
-
-def link_key(domain: str, usable: dict[str, Any]) -> str | None:
-    """The key under which a new record links to an existing golden record (placeholder for the matcher):
-    customers by normalised email + family name, products by GTIN-14."""
-    if domain == CUSTOMER:
-        email, family = usable.get("email"), usable.get("family_name")
-        if email and family:
-            return f"{normalise_email(email)}|{fold(family)}"
-        return None
-    gtin = usable.get("gtin")
-    return normalise_gtin(gtin) if gtin else None
 
 
 def completeness(values: dict[str, Any]) -> int:

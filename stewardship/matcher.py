@@ -42,11 +42,12 @@ class Thresholds:
     auto_link: float
     review: float
     max_block_size: int
+    weights: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def for_domain(cls, domain: str) -> Thresholds:
         row = MatchSettings.objects.filter(domain=domain).first() or MatchSettings(domain=domain)
-        return cls(row.auto_link, row.review, row.max_block_size)
+        return cls(row.auto_link, row.review, row.max_block_size, dict(row.weights or {}))
 
 
 class BatchMatcher:
@@ -105,7 +106,9 @@ class BatchMatcher:
             return decision
         best: dict[uuid.UUID, matching.Score] = {}
         for candidate, result in zip(
-            stored, matching.score_many(self.domain, features, [s.features for s in stored]), strict=True
+            stored,
+            matching.score_many(self.domain, features, [s.features for s in stored], weights=self.thresholds.weights),
+            strict=True,
         ):
             if candidate.golden_id not in best or result.probability > best[candidate.golden_id].probability:
                 best[candidate.golden_id] = result

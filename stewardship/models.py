@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from . import domains
+from . import domains, matching
 
 
 class Domain(models.TextChoices):
@@ -317,6 +317,16 @@ class MatchSettings(models.Model):
     max_block_size = models.PositiveIntegerField(
         default=1000, help_text="Blocking keys shared by more records than this are too common to compare on."
     )
+    weights = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Per-field weight multipliers, e.g. {"phone": 0.5, "email": 1.5}: 1 is the engine\'s weight, 0 '
+        "ignores the field. Fields: customer "
+        + ", ".join(matching.FIELDS["customer"])
+        + "; product "
+        + ", ".join(matching.FIELDS["product"])
+        + ".",
+    )
 
     class Meta:
         verbose_name_plural = "match settings"
@@ -327,6 +337,14 @@ class MatchSettings(models.Model):
     def clean(self) -> None:
         if not 0 < self.review < self.auto_link <= 1:
             raise ValidationError("Thresholds must satisfy 0 < review < auto_link <= 1.")
+        fields = matching.FIELDS.get(self.domain, ())
+        if not isinstance(self.weights, dict):
+            raise ValidationError({"weights": "An object of field: multiplier."})
+        for name, value in self.weights.items():
+            if name not in fields:
+                raise ValidationError({"weights": f"Unknown field {name!r}; fields: {', '.join(fields)}."})
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 5:
+                raise ValidationError({"weights": f"{name}: a number from 0 to 5."})
 
 
 class BlockingKey(models.Model):

@@ -1,7 +1,7 @@
 """The matching engine: normalisers, blocking keys, comparators, scoring and explanations.
 
-Pure functions on plain dicts: no ORM, no Django settings. The database side (stewardship.services and
-stewardship.linking) calls only what this module exports:
+Pure functions on plain dicts: no ORM, no Django settings. The database side (stewardship.matcher and
+stewardship.services) calls only what this module exports:
 
 - ``features(domain, attributes) -> Features``: normalised comparison features of one record's usable attributes.
 - ``blocking_keys(domain, features) -> list[str]``: the keys under which the record is filed; two records are
@@ -10,9 +10,14 @@ stewardship.linking) calls only what this module exports:
 - ``score(domain, a, b) -> Score``: how likely two records describe the same real customer or product; the
   match probability in [0, 1] and a per-field explanation.
 - ``score_many(domain, a, others) -> list[Score]``: the same against many records at once (batch scoring).
+- ``pair_candidates`` and ``score_pairs``: in-memory deduplication of a whole set (benchmarks, bulk loads).
+
+Every scoring function takes ``weights``: per-field multipliers (``MatchSettings.weights``); ``FIELDS`` lists the
+fields by domain.
 """
 
 from .engine import (
+    FIELDS,
     Features,
     FieldExplanation,
     Score,
@@ -25,6 +30,7 @@ from .engine import (
 )
 
 __all__ = [
+    "FIELDS",
     "Features",
     "FieldExplanation",
     "Score",

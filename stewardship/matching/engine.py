@@ -1,16 +1,44 @@
-"""Placeholder engine with the final interface; the real one replaces the bodies (see the package docstring)."""
+"""The matching engine: features, blocking keys, and a Fellegi-Sunter scorer with explanations.
+
+Scoring is vectorised: every comparison works on arrays of pairs (rapidfuzz's ``cpdist`` over the pairs' strings,
+numpy for the levels), so one pair, one record against its candidates and a million pairs go through the same code.
+
+The model. Each comparison puts a pair on one of its **levels** (exact, nickname, typo, different, ...); each level
+carries a weight in bits, log2(m/u), where m is how often true matches land there and u how often non-matches do.
+The weights add up (with the domain's prior) to the match log-odds. Two departures from the textbook model, both
+because real customers are not independent draws:
+
+- **Evidence against** is explicit: a different given name, a different birth date, a different product size or
+  colour are strongly negative, because households, twins and product variants share everything else.
+- **Shared fields are capped**: family name, address and phone are shared by a household, so together they count at
+  most ``HOUSEHOLD_CAP`` bits (and the address fields together at most ``LOCATION_CAP``); a family living together
+  is not five times as likely to be one person because five household fields agree.
+
+Per-field weights can be scaled per domain (``MatchSettings.weights``, in the admin): ``{"phone": 0.5}`` halves what
+a phone comparison contributes, for and against.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
-from .. import domains
+from . import normalise as norm
+from .nicknames import name_groups
 
 Features = dict[str, Any]
+
+CUSTOMER, PRODUCT = "customer", "product"
+LOCATION_CAP = 12.0
+HOUSEHOLD_CAP = 20.0
+PRIOR = {CUSTOMER: -20.0, PRODUCT: -10.0}  # log2 odds that two records sharing a blocking key match, before evidence
 
 
 @dataclass(frozen=True)
@@ -18,7 +46,7 @@ class FieldExplanation:
     field: str
     a: Any
     b: Any
-    comparator: str
+    comparator: str  # the level the pair landed on: "exact", "nickname", "jaro-winkler ≥ 0.92", "different", ...
     similarity: float  # 0..1, or -1 when a value is missing on either side
     weight: float  # contribution to the log2 match odds (negative: evidence against)
 
@@ -39,50 +67,524 @@ class Score:
     explanation: list[FieldExplanation] = field(default_factory=list)
 
 
+# --- features ---
+
+
 def features(domain: str, attributes: Mapping[str, Any]) -> Features:
-    key = domains.link_key(domain, dict(attributes))
-    return {"link": key}
+    """The comparable form of a record's usable attributes (JSON-serialisable; stored with the source record)."""
+    return _customer_features(attributes) if domain == CUSTOMER else _product_features(attributes)
+
+
+def _customer_features(a: Mapping[str, Any]) -> Features:
+    given, family = norm.fold(a.get("given_name")), norm.fold(a.get("family_name"))
+    place = norm.address(a.get("address_line1"), a.get("address_line2"))
+    feats = {
+        "gn": given,
+        "gg": list(name_groups(given)),
+        "fn": family,
+        "fs": norm.soundex(family.replace(" ", "")) if family else "",
+        "em": norm.email_canonical(a.get("email")),
+        "ph": norm.phone_e164(a.get("phone"), a.get("country")),
+        "db": a.get("birth_date") or "",
+        "ad": place.text,
+        "an": place.number,
+        "as": place.street,
+        "pc": norm.postcode(a.get("postal_code")),
+        "ct": norm.fold(a.get("city")),
+        "ac": norm.postcode(a.get("erp_account_number")),
+    }
+    return {k: v for k, v in feats.items() if v}
+
+
+def _product_features(a: Mapping[str, Any]) -> Features:
+    title = norm.product_title(a.get("name"), a.get("brand"))
+    feats = {
+        "gt": norm.gtin14(a.get("gtin")),
+        "sk": norm.postcode(a.get("sku")),
+        "br": norm.squash(a.get("brand") or ""),
+        "ti": title.core,
+        "qt": title.quantity,
+        "co": title.colour,
+        "sz": title.size,
+        "ca": norm.fold(a.get("category")),
+    }
+    return {k: v for k, v in feats.items() if v}
+
+
+# --- blocking ---
 
 
 def blocking_keys(domain: str, feats: Features) -> list[str]:
-    return [f"lk:{feats['link']}"[:200]] if feats.get("link") else []
+    """The keys a record is filed under (two records are compared when they share one), kind-prefixed."""
+    keys = _customer_keys(feats) if domain == CUSTOMER else _product_keys(feats)
+    return list(dict.fromkeys(k[:200] for k in keys))
 
 
-def score(domain: str, a: Features, b: Features) -> Score:
-    same = a.get("link") is not None and a.get("link") == b.get("link")
-    return Score(
-        1.0 if same else 0.0, [FieldExplanation("link", a.get("link"), b.get("link"), "exact", float(same), 0)]
-    )
+def _customer_keys(f: Features) -> list[str]:
+    keys = [f"em:{f['em']}"] if "em" in f else []
+    if "ph" in f:
+        keys.append(f"ph:{f['ph']}")
+    if "ac" in f:
+        keys.append(f"ac:{f['ac']}")
+    fs, gn, dob = f.get("fs"), f.get("gn", ""), f.get("db")
+    if fs and "pc" in f:
+        keys.append(f"fp:{fs}|{f['pc']}")
+    if dob and gn:
+        keys.append(f"dg:{dob}|{gn[0]}")
+    if dob and fs:
+        keys.append(f"df:{dob}|{fs}")
+    if fs and gn:
+        keys.extend(f"nm:{group[:3]}|{fs}" for group in f.get("gg", [])[:3])
+    if "an" in f and "pc" in f:
+        keys.append(f"ap:{f['an']}|{f['pc']}")
+    return keys
 
 
-def score_many(domain: str, a: Features, others: Sequence[Features]) -> list[Score]:
-    return [score(domain, a, b) for b in others]
+def _product_keys(f: Features) -> list[str]:
+    keys = [f"gt:{f['gt']}"] if "gt" in f else []
+    if "sk" in f:
+        keys.append(f"sk:{f['sk']}")
+    words = sorted(f.get("ti", "").split(), key=lambda w: (-len(w), w))[:3]
+    if "br" in f:
+        keys.extend(f"bt:{f['br']}|{w}" for w in words)
+        if not words:
+            keys.append(f"bq:{f['br']}|{f.get('qt', '')}")
+    elif len(words) >= 2:
+        keys.append(f"tt:{'|'.join(sorted(words[:2]))}")
+    return keys
 
 
 def pair_candidates(
     domain: str, records: Sequence[Features], *, max_block_size: int = 1000
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Deduplication of an in-memory set: the index pairs (left < right) sharing a blocking key, each pair once,
-    and the keys left out because more than ``max_block_size`` records share them."""
-    blocks: dict[str, list[int]] = {}
+    and the keys left out because more than ``max_block_size`` records share them (the records are still compared
+    through their other keys)."""
+    key_ids: dict[str, int] = {}
+    rec_idx: list[int] = []
+    key_idx: list[int] = []
     for i, feats in enumerate(records):
         for key in blocking_keys(domain, feats):
-            blocks.setdefault(key, []).append(i)
-    pairs: set[tuple[int, int]] = set()
-    oversized = []
-    for key, members in blocks.items():
-        if len(members) > max_block_size:
-            oversized.append(key)
+            rec_idx.append(i)
+            key_idx.append(key_ids.setdefault(key, len(key_ids)))
+    if not rec_idx:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, []
+    recs, kids = np.asarray(rec_idx, dtype=np.int64), np.asarray(key_idx, dtype=np.int64)
+    order = np.argsort(kids, kind="stable")
+    recs, kids = recs[order], kids[order]
+    starts = np.flatnonzero(np.r_[True, kids[1:] != kids[:-1]])
+    sizes = np.diff(np.r_[starts, len(kids)])
+    too_big = sizes > max_block_size
+    names = np.array(list(key_ids), dtype=object)
+    oversized = sorted(names[kids[starts[too_big]]].tolist())
+    lefts, rights = [], []
+    for size in np.unique(sizes[(sizes >= 2) & ~too_big]):
+        block_starts = starts[sizes == size]
+        tri_a, tri_b = np.triu_indices(int(size), 1)
+        lefts.append(recs[(block_starts[:, None] + tri_a[None, :]).ravel()])
+        rights.append(recs[(block_starts[:, None] + tri_b[None, :]).ravel()])
+    if not lefts:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, oversized
+    left, right = np.concatenate(lefts), np.concatenate(rights)
+    low, high = np.minimum(left, right), np.maximum(left, right)
+    codes = np.unique(low[low != high] * len(records) + high[low != high])
+    return codes // len(records), codes % len(records), oversized
+
+
+# --- comparisons ---
+
+Columns = Mapping[str, np.ndarray]  # feature key -> object array of values ("" where missing)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    field: str  # what stewards see, and the key of a configurable weight
+    shows: tuple[str, ...]  # the feature keys shown as the pair's values
+    labels: tuple[str, ...]  # level names, most similar first
+    weights: tuple[float, ...]  # bits per level
+    compare: Callable[[Columns, Columns], tuple[np.ndarray, np.ndarray]]  # -> (level, similarity); level -1: missing
+    group: str = ""  # "location" or "household": capped together
+
+
+def _present(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a != "") & (b != "")
+
+
+def _similarity(scorer: Callable[..., float], a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    sim = np.zeros(len(a), dtype=np.float64)
+    if mask.any():
+        sim[mask] = process.cpdist(a[mask], b[mask], scorer=scorer, workers=1)
+    return sim
+
+
+def _digits_differ(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Where two similar strings carry different numbers ("ann1@x.com" / "ann2@x.com"): not a typo."""
+    differ = np.zeros(len(a), dtype=bool)
+    for i in np.flatnonzero(mask):
+        differ[i] = _DIGITS.sub("", a[i]) != _DIGITS.sub("", b[i])
+    return differ
+
+
+_DIGITS = re.compile(r"\D")
+
+
+def _levels(conditions: Sequence[np.ndarray], present: np.ndarray) -> np.ndarray:
+    """The first level whose condition holds; the last level ("different") otherwise; -1 where a value is missing."""
+    level = np.select(conditions, np.arange(len(conditions)), default=len(conditions))
+    return np.where(present, level, -1)
+
+
+def _string_levels(key: str, thresholds: Sequence[float], scorer: Callable[..., float] = JaroWinkler.similarity):
+    def compare(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
+        x, y = a[key], b[key]
+        present = _present(x, y)
+        exact = present & (x == y)
+        sim = _similarity(scorer, x, y, present & ~exact)
+        sim[exact] = 1.0
+        sim[_digits_differ(x, y, present & ~exact & (sim >= min(thresholds, default=1)))] = 0.0
+        return _levels([exact, *(sim >= t for t in thresholds)], present), sim
+
+    return compare
+
+
+def _edit_levels(key: str, max_distance: int = 1):
+    """Exact; within ``max_distance`` edits (a typo); different."""
+
+    def compare(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
+        x, y = a[key], b[key]
+        present = _present(x, y)
+        exact = present & (x == y)
+        sim = _similarity(Levenshtein.normalized_similarity, x, y, present & ~exact)
+        sim[exact] = 1.0
+        dist = np.full(len(x), 99)
+        typo = present & ~exact
+        if typo.any():
+            dist[typo] = process.cpdist(x[typo], y[typo], scorer=Levenshtein.distance, workers=1)
+        return _levels([exact, dist <= max_distance], present), sim
+
+    return compare
+
+
+def _given_name(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
+    x, y = a["gn"], b["gn"]
+    present = _present(x, y)
+    exact = present & (x == y)
+    # Given and family name swapped between systems count as exact.
+    exact |= present & (x == b["fn"]) & (y == a["fn"])
+    sim = _similarity(JaroWinkler.similarity, x, y, present & ~exact)
+    sim[exact] = 1.0
+    nickname = np.zeros(len(x), dtype=bool)
+    for i in np.flatnonzero(present & ~exact & (sim < 0.92)):
+        nickname[i] = bool(set(a["gg"][i]) & set(b["gg"][i]))
+    # A given name contained in the other ("mary" / "mary ann", initials expanded: "j" / "john").
+    contained = np.zeros(len(x), dtype=bool)
+    for i in np.flatnonzero(present & ~exact & ~nickname & (sim < 0.92)):
+        short, long_ = sorted((x[i], y[i]), key=len)
+        contained[i] = long_.startswith(short + " ") or (len(short) == 1 and long_.startswith(short))
+    return _levels([exact, nickname, sim >= 0.92, contained, sim >= 0.8], present), sim
+
+
+def _family_name(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
+    x, y = a["fn"], b["fn"]
+    present = _present(x, y)
+    exact = present & (x == y)
+    exact |= present & (x == b["gn"]) & (y == a["gn"])
+    sim = _similarity(JaroWinkler.similarity, x, y, present & ~exact)
+    sim[exact] = 1.0
+    sim[_digits_differ(x, y, present & ~exact & (sim >= 0.8))] = 0.0
+    # Double-barrelled names: "garcia lopez" / "garcia", "smith jones" / "smith-jones".
+    part = _similarity(fuzz.token_set_ratio, x, y, present & ~exact & (sim < 0.92)) / 100
+    sounds_alike = (a["fs"] == b["fs"]) & (sim >= 0.8)
+    return _levels([exact, sim >= 0.92, part >= 0.999, sounds_alike, sim >= 0.8], present), sim
+
+
+def _birth_date(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
+    x, y = a["db"], b["db"]
+    present = _present(x, y)
+    exact = present & (x == y)
+    close = np.zeros(len(x), dtype=bool)
+    for i in np.flatnonzero(present & ~exact):
+        p, q = x[i], y[i]  # YYYY-MM-DD
+        swapped = p[:4] == q[:4] and p[5:7] == q[8:10] and p[8:10] == q[5:7]
+        close[i] = swapped or Levenshtein.distance(p, q) <= 1
+    sim = np.where(exact, 1.0, np.where(close, 0.9, 0.0))
+    return _levels([exact, close], present), sim
+
+
+def _address(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
+    x, y = a["ad"], b["ad"]
+    present = _present(x, y)
+    exact = present & (x == y)
+    sim = _similarity(fuzz.token_sort_ratio, x, y, present & ~exact) / 100
+    sim[exact] = 1.0
+    street = _similarity(fuzz.token_sort_ratio, a["as"], b["as"], present & ~exact) / 100
+    number_a, number_b = a["an"], b["an"]
+    same_number = (number_a == number_b) & (number_a != "")
+    other_number = (number_a != number_b) & (number_a != "") & (number_b != "")
+    return _levels(
+        [exact, (sim >= 0.9) & ~other_number, same_number & (street >= 0.8), (street >= 0.9) & other_number],
+        present,
+    ), sim
+
+
+CUSTOMER_COMPARISONS = (
+    Comparison(
+        "given_name",
+        ("gn",),
+        ("exact", "nickname", "jaro-winkler ≥ 0.92", "initial or first name", "jaro-winkler ≥ 0.80", "different"),
+        (7.0, 6.0, 4.5, 2.0, 1.0, -20.0),
+        _given_name,
+    ),
+    Comparison(
+        "family_name",
+        ("fn",),
+        (
+            "exact",
+            "jaro-winkler ≥ 0.92",
+            "one of the names",
+            "sounds alike (Soundex)",
+            "jaro-winkler ≥ 0.80",
+            "different",
+        ),
+        (8.0, 5.0, 4.0, 4.0, 1.0, -5.0),
+        _family_name,
+        group="household",
+    ),
+    Comparison(
+        "birth_date", ("db",), ("exact", "typo or day/month swapped", "different"), (11.0, 4.0, -14.0), _birth_date
+    ),
+    Comparison(
+        "email",
+        ("em",),
+        ("exact (canonical)", "jaro-winkler ≥ 0.95", "different"),
+        (18.0, 6.0, -1.5),
+        _string_levels("em", (0.95,)),
+    ),
+    Comparison(
+        "phone",
+        ("ph",),
+        ("exact (E.164)", "one digit off", "different"),
+        (9.0, 4.0, -1.5),
+        _edit_levels("ph"),
+        group="household",
+    ),
+    Comparison(
+        "erp_account_number",
+        ("ac",),
+        ("exact", "one character off", "different"),
+        (13.0, 7.0, -2.0),
+        _edit_levels("ac"),
+    ),
+    Comparison(
+        "address",
+        ("ad",),
+        ("exact", "similar ≥ 0.90", "same number, similar street", "same street, other number", "different"),
+        (9.0, 7.0, 5.0, -2.0, -3.0),
+        _address,
+        group="location",
+    ),
+    Comparison(
+        "postal_code",
+        ("pc",),
+        ("exact", "one character off", "different"),
+        (5.0, 1.5, -2.0),
+        _edit_levels("pc"),
+        group="location",
+    ),
+    Comparison(
+        "city",
+        ("ct",),
+        ("exact", "jaro-winkler ≥ 0.90", "different"),
+        (2.0, 1.0, -1.0),
+        _string_levels("ct", (0.9,)),
+        group="location",
+    ),
+)
+
+
+def _exact_or_absent(key: str):
+    """Exact or different, for values that are categorical (a quantity, a colour, a size)."""
+
+    def compare(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
+        present = _present(a[key], b[key])
+        exact = present & (a[key] == b[key])
+        return _levels([exact], present), exact.astype(np.float64)
+
+    return compare
+
+
+def _title(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
+    x, y = a["ti"], b["ti"]
+    present = _present(x, y)
+    exact = present & (x == y)
+    sim = _similarity(fuzz.token_set_ratio, x, y, present & ~exact) / 100
+    sim[exact] = 1.0
+    return _levels([sim >= 0.95, sim >= 0.85, sim >= 0.7], present), sim
+
+
+PRODUCT_COMPARISONS = (
+    Comparison("gtin", ("gt",), ("exact (GTIN-14)", "different"), (20.0, -12.0), _exact_or_absent("gt")),
+    Comparison("sku", ("sk",), ("exact", "different"), (6.0, -0.5), _exact_or_absent("sk")),
+    Comparison(
+        "brand", ("br",), ("exact", "jaro-winkler ≥ 0.90", "different"), (3.0, 2.0, -5.0), _string_levels("br", (0.9,))
+    ),
+    Comparison(
+        "name",
+        ("ti",),
+        ("token set ≥ 0.95", "token set ≥ 0.85", "token set ≥ 0.70", "different"),
+        (9.0, 5.0, 1.0, -6.0),
+        _title,
+    ),
+    Comparison("size", ("qt",), ("same quantity", "different quantity"), (3.0, -20.0), _exact_or_absent("qt")),
+    Comparison("colour", ("co",), ("same colour", "different colour"), (2.0, -20.0), _exact_or_absent("co")),
+    Comparison("variant_size", ("sz",), ("same size", "different size"), (2.0, -20.0), _exact_or_absent("sz")),
+    Comparison(
+        "category",
+        ("ca",),
+        ("exact", "similar ≥ 0.90", "different"),
+        (1.0, 1.0, 0.0),
+        _string_levels("ca", (0.9,), fuzz.ratio),
+    ),
+)
+
+COMPARISONS = {CUSTOMER: CUSTOMER_COMPARISONS, PRODUCT: PRODUCT_COMPARISONS}
+FIELDS = {domain: tuple(c.field for c in comparisons) for domain, comparisons in COMPARISONS.items()}
+
+
+# --- scoring ---
+
+
+def _columns(records: Sequence[Features], index: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    keys = {"gn", "gg", "fn", "fs", "em", "ph", "db", "ad", "an", "as", "pc", "ct", "ac"} | {
+        "gt",
+        "sk",
+        "br",
+        "ti",
+        "qt",
+        "co",
+        "sz",
+        "ca",
+    }
+    present = set().union(*(r.keys() for r in records)) if len(records) < 64 else keys
+    cols = {}
+    for key in keys:
+        if key not in present:
+            cols[key] = np.full(len(records), "", dtype=object)
             continue
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                pairs.add((members[x], members[y]))
-    ordered = sorted(pairs)
-    left = np.fromiter((p[0] for p in ordered), dtype=np.int64, count=len(ordered))
-    right = np.fromiter((p[1] for p in ordered), dtype=np.int64, count=len(ordered))
-    return left, right, oversized
+        default: Any = () if key == "gg" else ""
+        cols[key] = np.array([r.get(key, default) for r in records] + [None], dtype=object)[:-1]
+    if index is not None:
+        return {k: v[index] for k, v in cols.items()}
+    return cols
 
 
-def score_pairs(domain: str, records: Sequence[Features], left: np.ndarray, right: np.ndarray) -> np.ndarray:
+@dataclass
+class _Evaluation:
+    total: np.ndarray  # log2 odds with the prior
+    levels: dict[str, np.ndarray]
+    similarity: dict[str, np.ndarray]
+    weight: dict[str, np.ndarray]
+    caps: dict[str, np.ndarray]  # group -> (negative) adjustment
+
+
+def _evaluate(domain: str, a: Columns, b: Columns, weights: Mapping[str, float] | None) -> _Evaluation:
+    n = len(next(iter(a.values())))
+    ev = _Evaluation(np.full(n, PRIOR[domain]), {}, {}, {}, {})
+    groups: dict[str, np.ndarray] = {}
+    for comparison in COMPARISONS[domain]:
+        level, sim = comparison.compare(a, b)
+        table = np.asarray((*comparison.weights, 0.0)) * (weights or {}).get(comparison.field, 1.0)
+        weight = table[level]  # level -1 picks the trailing 0.0: a missing value is no evidence
+        ev.levels[comparison.field], ev.similarity[comparison.field], ev.weight[comparison.field] = level, sim, weight
+        if comparison.group:
+            groups[comparison.group] = groups.get(comparison.group, 0) + weight
+        else:
+            ev.total += weight
+    if "location" in groups:
+        capped = np.minimum(groups["location"], LOCATION_CAP)
+        ev.caps["location"] = capped - groups["location"]
+        groups["household"] = groups.get("household", 0) + capped
+    if "household" in groups:
+        capped = np.minimum(groups["household"], HOUSEHOLD_CAP)
+        ev.caps["household"] = capped - groups["household"]
+        ev.total += capped
+    return ev
+
+
+def _probability(log2_odds: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp2(-np.clip(log2_odds, -60, 60)))
+
+
+def score_pairs(
+    domain: str,
+    records: Sequence[Features],
+    left: np.ndarray,
+    right: np.ndarray,
+    *,
+    weights: Mapping[str, float] | None = None,
+    chunk: int = 200_000,
+) -> np.ndarray:
     """Match probabilities of the pairs (records[left[k]], records[right[k]]), vectorised; no explanations."""
-    return np.array([score(domain, records[i], records[j]).probability for i, j in zip(left, right, strict=True)])
+    cols = _columns(records)
+    out = np.empty(len(left), dtype=np.float64)
+    for start in range(0, len(left), chunk):
+        li, ri = left[start : start + chunk], right[start : start + chunk]
+        a = {k: v[li] for k, v in cols.items()}
+        b = {k: v[ri] for k, v in cols.items()}
+        out[start : start + chunk] = _probability(_evaluate(domain, a, b, weights).total)
+    return out
+
+
+def score_many(
+    domain: str, a: Features, others: Sequence[Features], *, weights: Mapping[str, float] | None = None
+) -> list[Score]:
+    """One record against many, each with its explanation (the review queue shows it)."""
+    if not others:
+        return []
+    left = _columns([a], np.zeros(len(others), dtype=np.int64))
+    right = _columns(others)
+    ev = _evaluate(domain, left, right, weights)
+    probabilities = _probability(ev.total)
+    results = []
+    for k, other in enumerate(others):
+        explanation = []
+        for comparison in COMPARISONS[domain]:
+            level = int(ev.levels[comparison.field][k])
+            explanation.append(
+                FieldExplanation(
+                    comparison.field,
+                    _shown(a, comparison.shows),
+                    _shown(other, comparison.shows),
+                    "missing" if level < 0 else comparison.labels[level],
+                    -1.0 if level < 0 else float(ev.similarity[comparison.field][k]),
+                    float(ev.weight[comparison.field][k]),
+                )
+            )
+        for group, adjustment in ev.caps.items():
+            if adjustment[k] < 0:
+                cap = LOCATION_CAP if group == "location" else HOUSEHOLD_CAP
+                explanation.append(
+                    FieldExplanation(
+                        group, None, None, f"shared fields capped at {cap:g} bits", -1.0, float(adjustment[k])
+                    )
+                )
+        results.append(Score(float(probabilities[k]), explanation))
+    return results
+
+
+def score(domain: str, a: Features, b: Features, *, weights: Mapping[str, float] | None = None) -> Score:
+    """How likely two records describe the same customer or product, with a per-field explanation."""
+    return score_many(domain, a, [b], weights=weights)[0]
+
+
+def _shown(feats: Features, keys: tuple[str, ...]) -> Any:
+    values = [feats.get(k) for k in keys]
+    return values[0] if len(values) == 1 else values
+
+
+def log2_odds(probability: float) -> float:
+    """The log2 odds of a probability (for showing a threshold in the units of the weights)."""
+    probability = min(max(probability, 1e-12), 1 - 1e-12)
+    return math.log2(probability / (1 - probability))

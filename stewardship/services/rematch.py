@@ -104,7 +104,11 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
             records_seen.add(record_id)
             records_seen.update(m[0] for m in others)
             result.comparisons += len(others)
-            for other, score in zip(others, matching.score_many(domain, feats, [m[2] for m in others]), strict=True):
+            for other, score in zip(
+                others,
+                matching.score_many(domain, feats, [m[2] for m in others], weights=thresholds.weights),
+                strict=True,
+            ):
                 pair = (golden_id, other[1]) if str(golden_id) < str(other[1]) else (other[1], golden_id)
                 if score.probability >= thresholds.review and (
                     pair not in best or score.probability > best[pair].probability

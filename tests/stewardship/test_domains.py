@@ -44,9 +44,3 @@ def test_price_and_points_types():
     assert domains.read_attributes("product", {"price": "12.5"}).values["price"] == "12.50"
     assert "price" in domains.read_attributes("product", {"price": "twelve"}).errors
     assert "loyalty_points" in domains.read_attributes("customer", {"loyalty_points": True}).errors
-
-
-def test_email_canonical_form_for_linking():
-    assert domains.normalise_email("J.Doe+news@GoogleMail.com") == "jdoe@gmail.com"
-    assert domains.normalise_email("j.doe+x@example.com") == "j.doe@example.com"
-    assert domains.link_key("customer", {"email": "a@b.co", "family_name": "Müller"}) == "a@b.co|muller"

@@ -37,12 +37,14 @@ def test_an_erp_update_to_email_does_not_beat_the_cdp_value(source_erp, source_c
 
 
 def test_an_erp_owned_attribute_follows_the_erp(source_erp, source_cdp, push):
-    push(source_cdp, "cdp", record("C1", family_name="Lee", email="ann@example.com", city="Lyon"))
-    push(source_erp, "erp", record("E1", family_name="Lee", email="ann@example.com", city="Paris"))
+    push(source_cdp, "cdp", record("C1", given_name="Ann", family_name="Lee", email="ann@example.com", city="Lyon"))
+    push(source_erp, "erp", record("E1", given_name="Ann", family_name="Lee", email="ann@example.com", city="Paris"))
     golden = GoldenRecord.objects.get()
     assert golden.attributes["city"] == "Paris"  # address: erp first, then cdp
     push(
-        source_erp, "erp", record("E1", "2026-03-01T00:00:00Z", family_name="Lee", email="ann@example.com", city="Nice")
+        source_erp,
+        "erp",
+        record("E1", "2026-03-01T00:00:00Z", given_name="Ann", family_name="Lee", email="ann@example.com", city="Nice"),
     )
     golden.refresh_from_db()
     assert golden.attributes["city"] == "Nice"

@@ -19,7 +19,7 @@ def scores(monkeypatch):
     """Score pairs by family name, either order: {("Lee", "Lee"): 0.99, ...}; unknown pairs 0."""
     table: dict[tuple[str, str], float] = {}
 
-    def fake(domain, a, others):
+    def fake(domain, a, others, **options):
         def one(x, y):
             return table.get((x, y), table.get((y, x), 0.0))
 

@@ -1,0 +1,322 @@
+"""Normalisers: the comparable form of names, emails, phones, postcodes, addresses, GTINs and product titles.
+
+Pure functions on strings. Each returns ``None`` (or an empty value) when there is nothing comparable, so a missing
+value is never mistaken for an agreeing one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+import phonenumbers
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=262144)
+def fold(value: str | None) -> str:
+    """Lowercase, accents removed (ß → ss, ø → o), punctuation to spaces, whitespace collapsed."""
+    if not value:
+        return ""
+    value = value.replace("ß", "ss").replace("ø", "o").replace("Ø", "o").replace("æ", "ae").replace("œ", "oe")
+    decomposed = unicodedata.normalize("NFKD", value)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return " ".join(_NON_ALNUM.sub(" ", stripped).split())
+
+
+def squash(value: str) -> str:
+    """A folded value without spaces: "Coca-Cola" and "Coca Cola" and "cocacola" are one brand."""
+    return fold(value).replace(" ", "")
+
+
+# --- people ---
+
+_SOUNDEX = str.maketrans("bfpvcgjkqsxzdtlmnr", "111122222222334556")
+
+
+@lru_cache(maxsize=131072)
+def soundex(name: str) -> str:
+    """American Soundex of a folded name (letters only): "Meyer", "Meier" and "Maier" share M600."""
+    letters = [ch for ch in name if "a" <= ch <= "z"]
+    if not letters:
+        return ""
+    first = letters[0]
+    out, last = [], first.translate(_SOUNDEX) if first in "bfpvcgjkqsxzdtlmnr" else ""
+    for ch in letters[1:]:
+        code = ch.translate(_SOUNDEX) if ch in "bfpvcgjkqsxzdtlmnr" else ""
+        if code and code != last:
+            out.append(code)
+        if ch not in "hw":  # h and w don't separate equal codes; vowels do
+            last = code
+    return (first.upper() + "".join(out) + "000")[:4]
+
+
+def email_canonical(value: str | None) -> str:
+    """Lowercase; ``+tag`` stripped; dots ignored and googlemail.com read as gmail.com for Gmail."""
+    if not value or "@" not in value:
+        return ""
+    local, _, domain = value.strip().lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in {"gmail.com", "googlemail.com"}:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}" if local and domain else ""
+
+
+@lru_cache(maxsize=65536)
+def phone_e164(value: str | None, country: str | None) -> str:
+    """E.164 form ("+442079460000") read with the record's country; digits only when it does not parse."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, country or None)
+    except phonenumbers.NumberParseException:
+        digits = re.sub(r"\D", "", value)
+        return digits if len(digits) >= 6 else ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def postcode(value: str | None) -> str:
+    """Upper case, spaces and hyphens removed: "sw1a 1aa" = "SW1A1AA", "75 001" = "75001"."""
+    return re.sub(r"[\s\-]", "", value).upper() if value else ""
+
+
+# Street-type words and their short form, by language. Applied to whole words, and to German compounds
+# ("Hauptstraße" → "hauptstr").
+_ADDRESS_WORDS = {
+    "street": "st",
+    "str": "st",
+    "road": "rd",
+    "avenue": "ave",
+    "av": "ave",
+    "avda": "ave",
+    "avenida": "ave",
+    "boulevard": "blvd",
+    "bd": "blvd",
+    "bvd": "blvd",
+    "drive": "dr",
+    "lane": "ln",
+    "court": "ct",
+    "place": "pl",
+    "plaza": "pl",
+    "platz": "pl",
+    "square": "sq",
+    "crescent": "cres",
+    "terrace": "tce",
+    "highway": "hwy",
+    "parade": "pde",
+    "close": "cl",
+    "mount": "mt",
+    "circuit": "cct",
+    "grove": "gr",
+    "gardens": "gdns",
+    "apartment": "apt",
+    "appartement": "apt",
+    "flat": "apt",
+    "unit": "apt",
+    "suite": "ste",
+    "building": "bldg",
+    "floor": "fl",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "chemin": "ch",
+    "calle": "c",
+    "carrer": "c",
+    "via": "v",
+    "piazza": "pza",
+    "strasse": "st",
+    "gasse": "g",
+    "weg": "wg",
+    "allee": "al",
+}
+_GERMAN_COMPOUND = re.compile(r"(?<=[a-z]{3})(strasse|str)$")
+_HOUSE_NUMBER = re.compile(r"^\d+[a-z]?$")
+_UNIT_WORDS = {"apt", "ste", "fl", "bldg", "no", "nr"}
+
+
+@dataclass(frozen=True)
+class Address:
+    text: str  # normalised words, numbers included
+    number: str  # the first house number, "" if none
+    street: str  # the words without numbers
+
+
+@lru_cache(maxsize=131072)
+def address(line1: str | None, line2: str | None = None) -> Address:
+    """Address lines folded, street types abbreviated one way (Street → st, Straße → st, Road → rd)."""
+    words = []
+    for word in fold(" ".join(x for x in (line1, line2) if x)).split():
+        word = _GERMAN_COMPOUND.sub("", word) + (" st" if _GERMAN_COMPOUND.search(word) else "")
+        words.extend(_ADDRESS_WORDS.get(w, w) for w in word.split())
+    number = next(
+        (w for i, w in enumerate(words) if _HOUSE_NUMBER.match(w) and (i == 0 or words[i - 1] not in _UNIT_WORDS)), ""
+    )
+    street = " ".join(w for w in words if not any(ch.isdigit() for ch in w))
+    return Address(" ".join(words), number, street)
+
+
+# --- products ---
+
+
+def gtin14(value: str | None) -> str:
+    """A GTIN-8/12/13/14 as GTIN-14 (left-padded with zeros); "" when it is not one (the check digit is checked
+    where the value is read: a GTIN with a wrong check digit never gets here as usable)."""
+    if not value:
+        return ""
+    digits = re.sub(r"[\s\-]", "", value)
+    return digits.zfill(14) if re.fullmatch(r"\d{8}|\d{12,14}", digits) else ""
+
+
+# Units to a base unit per dimension: volume in ml, mass in g, length in mm.
+_UNITS = {
+    "ml": ("ml", 1),
+    "millilitre": ("ml", 1),
+    "milliliter": ("ml", 1),
+    "cl": ("ml", 10),
+    "dl": ("ml", 100),
+    "l": ("ml", 1000),
+    "lt": ("ml", 1000),
+    "ltr": ("ml", 1000),
+    "litre": ("ml", 1000),
+    "liter": ("ml", 1000),
+    "litres": ("ml", 1000),
+    "liters": ("ml", 1000),
+    "floz": ("ml", Decimal("29.5735")),
+    "mg": ("g", Decimal("0.001")),
+    "g": ("g", 1),
+    "gr": ("g", 1),
+    "gram": ("g", 1),
+    "grams": ("g", 1),
+    "gramm": ("g", 1),
+    "kg": ("g", 1000),
+    "kilo": ("g", 1000),
+    "oz": ("g", Decimal("28.3495")),
+    "lb": ("g", Decimal("453.592")),
+    "lbs": ("g", Decimal("453.592")),
+    "mm": ("mm", 1),
+    "cm": ("mm", 10),
+    "m": ("mm", 1000),
+    "in": ("mm", Decimal("25.4")),
+    "inch": ("mm", Decimal("25.4")),
+}
+_QUANTITY = re.compile(
+    r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(fl\.?\s?oz|" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![a-z])"
+)
+_PACK = re.compile(r"(?<![\w])(\d{1,3})\s*(?:x(?=\s*\d)|-?\s*(?:pack|pk|pcs|pieces|stuck|count|ct)\b)")
+_COLOURS = {
+    "black": "black",
+    "schwarz": "black",
+    "noir": "black",
+    "negro": "black",
+    "nero": "black",
+    "white": "white",
+    "weiss": "white",
+    "blanc": "white",
+    "blanco": "white",
+    "bianco": "white",
+    "red": "red",
+    "rot": "red",
+    "rouge": "red",
+    "rojo": "red",
+    "rosso": "red",
+    "blue": "blue",
+    "blau": "blue",
+    "bleu": "blue",
+    "azul": "blue",
+    "blu": "blue",
+    "navy": "navy",
+    "green": "green",
+    "grun": "green",
+    "gruen": "green",
+    "vert": "green",
+    "verde": "green",
+    "yellow": "yellow",
+    "gelb": "yellow",
+    "jaune": "yellow",
+    "amarillo": "yellow",
+    "giallo": "yellow",
+    "grey": "grey",
+    "gray": "grey",
+    "grau": "grey",
+    "gris": "grey",
+    "grigio": "grey",
+    "pink": "pink",
+    "rosa": "pink",
+    "rose": "pink",
+    "purple": "purple",
+    "lila": "purple",
+    "violet": "purple",
+    "orange": "orange",
+    "brown": "brown",
+    "braun": "brown",
+    "marron": "brown",
+    "beige": "beige",
+    "silver": "silver",
+    "silber": "silver",
+    "gold": "gold",
+    "turquoise": "turquoise",
+    "khaki": "khaki",
+}
+_APPAREL_SIZES = {"xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl", "2xl", "3xl", "4xl"}
+_SIZE_WORDS = {"size", "gr", "grosse", "taille", "talla", "eu", "uk", "us"}
+_STOPWORDS = {"the", "and", "with", "for", "of", "a", "an", "de", "la", "le", "et", "und", "mit", "fur", "y", "con"}
+
+
+@dataclass(frozen=True)
+class ProductTitle:
+    core: str  # the title's words without brand, quantities, colours and sizes, sorted
+    quantity: str  # "ml:1000", "g:500", "" if none; a multipack as "6x" prefix: "6xml:330"
+    colour: str  # canonical colour words, sorted, space-separated
+    size: str  # apparel/shoe size tokens: "m", "xl", "42"
+
+
+def _amount(number: str, unit: str) -> str:
+    unit = unit.replace(".", "").replace(" ", "")
+    dimension, factor = _UNITS[unit]
+    try:
+        value = Decimal(number.replace(",", ".")) * Decimal(factor)
+    except InvalidOperation:
+        return ""
+    return f"{dimension}:{value.normalize():f}"
+
+
+@lru_cache(maxsize=131072)
+def product_title(name: str | None, brand: str | None = None) -> ProductTitle:
+    """Read a product title: "Coca-Cola Zero 1,5 L" → core "zero", quantity "ml:1500" (brand "coca cola")."""
+    plain = unicodedata.normalize("NFKD", name or "")
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
+    plain = re.sub(r"(\d),(\d)", r"\1.\2", plain)  # decimal comma: 0,5 l
+    count = 1
+    pack = _PACK.search(plain)
+    if pack:
+        count = int(pack.group(1))
+        plain = plain[: pack.start()] + " " + plain[pack.end() :]
+    quantity = ""
+    match = _QUANTITY.search(plain)
+    if match:
+        quantity = _amount(match.group(1), match.group(2))
+        plain = plain[: match.start()] + " " + plain[match.end() :]
+    if count > 1:
+        quantity = f"{count}x{quantity}"
+    text = fold(plain)
+    brand_words = set(fold(brand).split()) if brand else set()
+    brand_squashed = squash(brand) if brand else ""
+    colours, sizes, core = set(), set(), []
+    words = text.split()
+    for i, word in enumerate(words):
+        if word in _COLOURS:
+            colours.add(_COLOURS[word])
+        elif word in _APPAREL_SIZES:
+            sizes.add(word.replace("xxxl", "3xl").replace("xxl", "2xl"))
+        elif word.isdigit() and i > 0 and words[i - 1] in _SIZE_WORDS:
+            sizes.add(word)
+        elif word in _SIZE_WORDS or word in _STOPWORDS or word in brand_words or word == brand_squashed:
+            continue
+        else:
+            core.append(word)
+    return ProductTitle(" ".join(sorted(set(core))), quantity, " ".join(sorted(colours)), " ".join(sorted(sizes)))
