@@ -8,7 +8,7 @@ PORT ?= 8000
 # Local demo and tests only: production sets SECRET_KEY and CELERY_BROKER_URL itself and leaves this unset.
 export STEWARD_DEV ?= 1
 
-.PHONY: install run serve test lint migrations-check bench-ingest clean
+.PHONY: install run serve test lint migrations-check bench-ingest bench-match-scale clean
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ migrations-check: install
 
 bench-ingest: install
 	$(PY) bench/ingest.py
+
+# The engine on 100k and 1M customers, then one upsert against 1M stored ones (about 15 minutes on 2 cores).
+bench-match-scale: install
+	$(PY) bench/match_scale.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
