@@ -43,11 +43,15 @@ class Thresholds:
     review: float
     max_block_size: int
     weights: dict[str, float] = field(default_factory=dict)
+    model: matching.Model | None = None
 
     @classmethod
     def for_domain(cls, domain: str) -> Thresholds:
         row = MatchSettings.objects.filter(domain=domain).first() or MatchSettings(domain=domain)
-        return cls(row.auto_link, row.review, row.max_block_size, dict(row.weights or {}))
+        return cls(row.auto_link, row.review, row.max_block_size, dict(row.weights or {}), row.engine_model())
+
+    def scores(self, domain: str, a: dict[str, Any], others: Sequence[dict[str, Any]]) -> list[matching.Score]:
+        return matching.score_many(domain, a, others, weights=self.weights, model=self.model)
 
 
 class BatchMatcher:
@@ -107,7 +111,7 @@ class BatchMatcher:
         best: dict[uuid.UUID, matching.Score] = {}
         for candidate, result in zip(
             stored,
-            matching.score_many(self.domain, features, [s.features for s in stored], weights=self.thresholds.weights),
+            self.thresholds.scores(self.domain, features, [s.features for s in stored]),
             strict=True,
         ):
             if candidate.golden_id not in best or result.probability > best[candidate.golden_id].probability:

@@ -327,12 +327,22 @@ class MatchSettings(models.Model):
         + ", ".join(matching.FIELDS["product"])
         + ".",
     )
+    model = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Level weights estimated from this domain's records by `manage.py train_matcher` (empty: the "
+        "engine's own table). Its prior and per-field weights in bits replace the defaults; `weights` still scale "
+        "them.",
+    )
 
     class Meta:
         verbose_name_plural = "match settings"
 
     def __str__(self) -> str:
         return f"{self.domain}: auto ≥ {self.auto_link}, review ≥ {self.review}"
+
+    def engine_model(self) -> matching.Model:
+        return matching.Model.from_dict(self.domain, self.model)
 
     def clean(self) -> None:
         if not 0 < self.review < self.auto_link <= 1:
@@ -345,6 +355,8 @@ class MatchSettings(models.Model):
                 raise ValidationError({"weights": f"Unknown field {name!r}; fields: {', '.join(fields)}."})
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 5:
                 raise ValidationError({"weights": f"{name}: a number from 0 to 5."})
+        if self.model and not isinstance(self.model, dict):
+            raise ValidationError({"model": "An object with prior and levels, as train_matcher writes it."})
 
 
 class BlockingKey(models.Model):

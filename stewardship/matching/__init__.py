@@ -17,9 +17,11 @@ fields by domain.
 """
 
 from .engine import (
+    COMPARISONS,
     FIELDS,
     Features,
     FieldExplanation,
+    Model,
     Score,
     blocking_keys,
     features,
@@ -30,9 +32,11 @@ from .engine import (
 )
 
 __all__ = [
+    "COMPARISONS",
     "FIELDS",
     "Features",
     "FieldExplanation",
+    "Model",
     "Score",
     "blocking_keys",
     "features",

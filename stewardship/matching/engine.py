@@ -10,9 +10,9 @@ because real customers are not independent draws:
 
 - **Evidence against** is explicit: a different given name, a different birth date, a different product size or
   colour are strongly negative, because households, twins and product variants share everything else.
-- **Shared fields are capped**: family name, address and phone are shared by a household, so together they count at
-  most ``HOUSEHOLD_CAP`` bits (and the address fields together at most ``LOCATION_CAP``); a family living together
-  is not five times as likely to be one person because five household fields agree.
+- **Shared fields are capped**: family name, address, phone and email are shared by households, so together they
+  count at most ``HOUSEHOLD_CAP`` bits (and the address fields together at most ``LOCATION_CAP``); a family living
+  together is not five times as likely to be one person because five household fields agree.
 
 Per-field weights can be scaled per domain (``MatchSettings.weights``, in the admin): ``{"phone": 0.5}`` halves what
 a phone comparison contributes, for and against.
@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from . import normalise as norm
 from .nicknames import name_groups
@@ -135,6 +135,9 @@ def _customer_keys(f: Features) -> list[str]:
         keys.append(f"df:{dob}|{fs}")
     if fs and gn:
         keys.extend(f"nm:{group[:3]}|{fs}" for group in f.get("gg", [])[:3])
+        keys.append("ns:" + "|".join(sorted((norm.soundex(gn.replace(" ", "")), fs))))  # survives a swap
+    if dob and "pc" in f:
+        keys.append(f"dp:{dob}|{f['pc']}")
     if "an" in f and "pc" in f:
         keys.append(f"ap:{f['an']}|{f['pc']}")
     return keys
@@ -250,21 +253,28 @@ def _string_levels(key: str, thresholds: Sequence[float], scorer: Callable[..., 
 
 
 def _edit_levels(key: str, max_distance: int = 1):
-    """Exact; within ``max_distance`` edits (a typo); different."""
+    """Exact; within ``max_distance`` edits, a swap of two neighbours counting as one (a typo); different."""
 
     def compare(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
         x, y = a[key], b[key]
         present = _present(x, y)
         exact = present & (x == y)
-        sim = _similarity(Levenshtein.normalized_similarity, x, y, present & ~exact)
+        sim = _similarity(OSA.normalized_similarity, x, y, present & ~exact)
         sim[exact] = 1.0
         dist = np.full(len(x), 99)
         typo = present & ~exact
         if typo.any():
-            dist[typo] = process.cpdist(x[typo], y[typo], scorer=Levenshtein.distance, workers=1)
+            dist[typo] = process.cpdist(x[typo], y[typo], scorer=OSA.distance, workers=1)
         return _levels([exact, dist <= max_distance], present), sim
 
     return compare
+
+
+def _swapped(a: Columns, b: Columns, mask: np.ndarray) -> np.ndarray:
+    """Given and family name swapped between the two records, typos allowed ("Mason Madeline" / "Madeline Masno")."""
+    cross_given = _similarity(JaroWinkler.similarity, a["gn"], b["fn"], mask)
+    cross_family = _similarity(JaroWinkler.similarity, a["fn"], b["gn"], mask)
+    return mask & (cross_given >= 0.9) & (cross_family >= 0.9)
 
 
 def _given_name(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
@@ -275,15 +285,16 @@ def _given_name(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     exact |= present & (x == b["fn"]) & (y == a["fn"])
     sim = _similarity(JaroWinkler.similarity, x, y, present & ~exact)
     sim[exact] = 1.0
+    swapped = _swapped(a, b, present & ~exact & (sim < 0.8))
     nickname = np.zeros(len(x), dtype=bool)
-    for i in np.flatnonzero(present & ~exact & (sim < 0.92)):
+    for i in np.flatnonzero(present & ~exact & ~swapped & (sim < 0.92)):
         nickname[i] = bool(set(a["gg"][i]) & set(b["gg"][i]))
     # A given name contained in the other ("mary" / "mary ann", initials expanded: "j" / "john").
     contained = np.zeros(len(x), dtype=bool)
     for i in np.flatnonzero(present & ~exact & ~nickname & (sim < 0.92)):
         short, long_ = sorted((x[i], y[i]), key=len)
         contained[i] = long_.startswith(short + " ") or (len(short) == 1 and long_.startswith(short))
-    return _levels([exact, nickname, sim >= 0.92, contained, sim >= 0.8], present), sim
+    return _levels([exact, nickname, sim >= 0.92, swapped, contained, sim >= 0.8], present), sim
 
 
 def _family_name(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
@@ -297,7 +308,8 @@ def _family_name(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     # Double-barrelled names: "garcia lopez" / "garcia", "smith jones" / "smith-jones".
     part = _similarity(fuzz.token_set_ratio, x, y, present & ~exact & (sim < 0.92)) / 100
     sounds_alike = (a["fs"] == b["fs"]) & (sim >= 0.8)
-    return _levels([exact, sim >= 0.92, part >= 0.999, sounds_alike, sim >= 0.8], present), sim
+    swapped = _swapped(a, b, present & ~exact & (sim < 0.8))
+    return _levels([exact, sim >= 0.92, swapped, part >= 0.999, sounds_alike, sim >= 0.8], present), sim
 
 
 def _birth_date(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
@@ -308,7 +320,7 @@ def _birth_date(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     for i in np.flatnonzero(present & ~exact):
         p, q = x[i], y[i]  # YYYY-MM-DD
         swapped = p[:4] == q[:4] and p[5:7] == q[8:10] and p[8:10] == q[5:7]
-        close[i] = swapped or Levenshtein.distance(p, q) <= 1
+        close[i] = swapped or OSA.distance(p, q) <= 1
     sim = np.where(exact, 1.0, np.where(close, 0.9, 0.0))
     return _levels([exact, close], present), sim
 
@@ -317,7 +329,10 @@ def _address(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     x, y = a["ad"], b["ad"]
     present = _present(x, y)
     exact = present & (x == y)
+    # Token order and word splits vary ("15 merewether public school lubuma pl" / "15 lubuma pl merewether pu blic
+    # school"): the best of token-sort and token-set similarity.
     sim = _similarity(fuzz.token_sort_ratio, x, y, present & ~exact) / 100
+    sim = np.maximum(sim, _similarity(fuzz.token_set_ratio, x, y, present & ~exact & (sim < 0.9)) / 100)
     sim[exact] = 1.0
     street = _similarity(fuzz.token_sort_ratio, a["as"], b["as"], present & ~exact) / 100
     number_a, number_b = a["an"], b["an"]
@@ -333,8 +348,16 @@ CUSTOMER_COMPARISONS = (
     Comparison(
         "given_name",
         ("gn",),
-        ("exact", "nickname", "jaro-winkler ≥ 0.92", "initial or first name", "jaro-winkler ≥ 0.80", "different"),
-        (7.0, 6.0, 4.5, 2.0, 1.0, -20.0),
+        (
+            "exact",
+            "nickname",
+            "jaro-winkler ≥ 0.92",
+            "swapped with family name",
+            "initial or first name",
+            "jaro-winkler ≥ 0.80",
+            "different",
+        ),
+        (7.0, 6.0, 4.5, 4.5, 2.0, 1.0, -10.0),
         _given_name,
     ),
     Comparison(
@@ -343,17 +366,18 @@ CUSTOMER_COMPARISONS = (
         (
             "exact",
             "jaro-winkler ≥ 0.92",
+            "swapped with given name",
             "one of the names",
             "sounds alike (Soundex)",
             "jaro-winkler ≥ 0.80",
             "different",
         ),
-        (8.0, 5.0, 4.0, 4.0, 1.0, -5.0),
+        (8.0, 5.0, 5.0, 4.0, 4.0, 1.0, -5.0),
         _family_name,
         group="household",
     ),
     Comparison(
-        "birth_date", ("db",), ("exact", "typo or day/month swapped", "different"), (11.0, 4.0, -14.0), _birth_date
+        "birth_date", ("db",), ("exact", "typo or day/month swapped", "different"), (11.0, 4.0, -12.0), _birth_date
     ),
     Comparison(
         "email",
@@ -361,6 +385,7 @@ CUSTOMER_COMPARISONS = (
         ("exact (canonical)", "jaro-winkler ≥ 0.95", "different"),
         (18.0, 6.0, -1.5),
         _string_levels("em", (0.95,)),
+        group="household",
     ),
     Comparison(
         "phone",
@@ -374,7 +399,7 @@ CUSTOMER_COMPARISONS = (
         "erp_account_number",
         ("ac",),
         ("exact", "one character off", "different"),
-        (13.0, 7.0, -2.0),
+        (20.0, 8.0, -2.0),
         _edit_levels("ac"),
     ),
     Comparison(
@@ -480,6 +505,44 @@ def _columns(records: Sequence[Features], index: np.ndarray | None = None) -> di
     return cols
 
 
+@dataclass(frozen=True)
+class Model:
+    """The weights the scorer uses: a prior and, per field, bits per level (most similar level first).
+
+    ``Model.default(domain)`` is the engine's own table; ``stewardship.matching.training.train`` estimates one from
+    a domain's records (Fellegi-Sunter m and u by expectation-maximisation, as Splink does)."""
+
+    prior: float
+    levels: Mapping[str, tuple[float, ...]]
+
+    @classmethod
+    def default(cls, domain: str) -> Model:
+        return cls(PRIOR[domain], {c.field: c.weights for c in COMPARISONS[domain]})
+
+    @classmethod
+    def from_dict(cls, domain: str, data: Mapping[str, Any] | None) -> Model:
+        """A stored model (``as_dict``), or the default where it is empty or was trained on other levels."""
+        default = cls.default(domain)
+        if not data:
+            return default
+        levels = dict(default.levels)
+        for name, weights in (data.get("levels") or {}).items():
+            if name in levels and len(weights) == len(levels[name]):
+                levels[name] = tuple(float(w) for w in weights)
+        return cls(float(data.get("prior", default.prior)), levels)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"prior": round(self.prior, 4), "levels": {k: [round(w, 4) for w in v] for k, v in self.levels.items()}}
+
+
+def _compare(domain: str, a: Columns, b: Columns) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Every comparison's level (-1: missing) and similarity for each pair."""
+    levels, similarity = {}, {}
+    for comparison in COMPARISONS[domain]:
+        levels[comparison.field], similarity[comparison.field] = comparison.compare(a, b)
+    return levels, similarity
+
+
 @dataclass
 class _Evaluation:
     total: np.ndarray  # log2 odds with the prior
@@ -489,15 +552,18 @@ class _Evaluation:
     caps: dict[str, np.ndarray]  # group -> (negative) adjustment
 
 
-def _evaluate(domain: str, a: Columns, b: Columns, weights: Mapping[str, float] | None) -> _Evaluation:
+def _evaluate(
+    domain: str, a: Columns, b: Columns, weights: Mapping[str, float] | None, model: Model | None = None
+) -> _Evaluation:
+    model = model or Model.default(domain)
+    levels, similarity = _compare(domain, a, b)
     n = len(next(iter(a.values())))
-    ev = _Evaluation(np.full(n, PRIOR[domain]), {}, {}, {}, {})
+    ev = _Evaluation(np.full(n, model.prior), levels, similarity, {}, {})
     groups: dict[str, np.ndarray] = {}
     for comparison in COMPARISONS[domain]:
-        level, sim = comparison.compare(a, b)
-        table = np.asarray((*comparison.weights, 0.0)) * (weights or {}).get(comparison.field, 1.0)
-        weight = table[level]  # level -1 picks the trailing 0.0: a missing value is no evidence
-        ev.levels[comparison.field], ev.similarity[comparison.field], ev.weight[comparison.field] = level, sim, weight
+        table = np.asarray((*model.levels[comparison.field], 0.0)) * (weights or {}).get(comparison.field, 1.0)
+        weight = table[levels[comparison.field]]  # level -1 picks the trailing 0.0: a missing value is no evidence
+        ev.weight[comparison.field] = weight
         if comparison.group:
             groups[comparison.group] = groups.get(comparison.group, 0) + weight
         else:
@@ -524,6 +590,7 @@ def score_pairs(
     right: np.ndarray,
     *,
     weights: Mapping[str, float] | None = None,
+    model: Model | None = None,
     chunk: int = 200_000,
 ) -> np.ndarray:
     """Match probabilities of the pairs (records[left[k]], records[right[k]]), vectorised; no explanations."""
@@ -533,19 +600,24 @@ def score_pairs(
         li, ri = left[start : start + chunk], right[start : start + chunk]
         a = {k: v[li] for k, v in cols.items()}
         b = {k: v[ri] for k, v in cols.items()}
-        out[start : start + chunk] = _probability(_evaluate(domain, a, b, weights).total)
+        out[start : start + chunk] = _probability(_evaluate(domain, a, b, weights, model).total)
     return out
 
 
 def score_many(
-    domain: str, a: Features, others: Sequence[Features], *, weights: Mapping[str, float] | None = None
+    domain: str,
+    a: Features,
+    others: Sequence[Features],
+    *,
+    weights: Mapping[str, float] | None = None,
+    model: Model | None = None,
 ) -> list[Score]:
     """One record against many, each with its explanation (the review queue shows it)."""
     if not others:
         return []
     left = _columns([a], np.zeros(len(others), dtype=np.int64))
     right = _columns(others)
-    ev = _evaluate(domain, left, right, weights)
+    ev = _evaluate(domain, left, right, weights, model)
     probabilities = _probability(ev.total)
     results = []
     for k, other in enumerate(others):
@@ -574,9 +646,16 @@ def score_many(
     return results
 
 
-def score(domain: str, a: Features, b: Features, *, weights: Mapping[str, float] | None = None) -> Score:
+def score(
+    domain: str,
+    a: Features,
+    b: Features,
+    *,
+    weights: Mapping[str, float] | None = None,
+    model: Model | None = None,
+) -> Score:
     """How likely two records describe the same customer or product, with a per-field explanation."""
-    return score_many(domain, a, [b], weights=weights)[0]
+    return score_many(domain, a, [b], weights=weights, model=model)[0]
 
 
 def _shown(feats: Features, keys: tuple[str, ...]) -> Any:

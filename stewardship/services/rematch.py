@@ -20,9 +20,10 @@ from django.db import transaction
 from django.db.models import Count
 
 from .. import db, matching
-from ..errors import Conflict
+from ..errors import Conflict, ValidationFailed
 from ..matcher import Thresholds, rejected_goldens
-from ..models import BlockingKey, ChangeReason, GoldenStatus, SourceRecord
+from ..matching.training import train
+from ..models import BlockingKey, ChangeReason, GoldenStatus, MatchSettings, SourceRecord
 from .core import _candidates_queue
 from .review import _lock_goldens, golden_merge
 
@@ -106,7 +107,7 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
             result.comparisons += len(others)
             for other, score in zip(
                 others,
-                matching.score_many(domain, feats, [m[2] for m in others], weights=thresholds.weights),
+                thresholds.scores(domain, feats, [m[2] for m in others]),
                 strict=True,
             ):
                 pair = (golden_id, other[1]) if str(golden_id) < str(other[1]) else (other[1], golden_id)
@@ -183,3 +184,30 @@ def _group_merge(group: set[uuid.UUID], scores: dict[tuple[uuid.UUID, uuid.UUID]
         logger.info("rematch: group %s left as is: %s", sorted(map(str, group)), exc.message)
         return 0
     return len(others)
+
+
+@dataclass
+class TrainingResult:
+    records: int
+    candidate_pairs: int
+    model: matching.Model
+
+
+def match_model_train(*, domain: str, save: bool = False) -> TrainingResult:
+    """Estimate the domain's level weights from its stored records (``matching.training``); ``save`` stores them in
+    the domain's match settings, where ingest and rematch pick them up."""
+
+    thresholds = Thresholds.for_domain(domain)
+    feats = list(
+        SourceRecord.objects.filter(domain=domain, golden__status=GoldenStatus.ACTIVE)
+        .order_by("id")
+        .values_list("features", flat=True)
+        .iterator(chunk_size=5000)
+    )
+    left, right, _ = matching.pair_candidates(domain, feats, max_block_size=thresholds.max_block_size)
+    if len(feats) < 2 or not len(left):
+        raise ValidationFailed("Not enough records sharing blocking keys to estimate weights from.")
+    model = train(domain, feats, left, right)
+    if save:
+        MatchSettings.objects.filter(domain=domain).update(model=model.as_dict())
+    return TrainingResult(len(feats), len(left), model)

@@ -41,7 +41,7 @@ def _race(*calls):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sources_sending_the_same_new_customer_at_once_share_one_golden_record():
     erp, cdp = _client("erp"), _client("cdp")
-    people = [record(f"K{i}", family_name=f"Fam{i}", email=f"p{i}@example.com") for i in range(200)]
+    people = [record(f"K{i}", given_name="Ann", family_name=f"Fam{i}", email=f"p{i}@example.com") for i in range(200)]
 
     def send(client, source):
         return lambda: client.post(f"/api/v1/sources/{source}/customers/batch/", {"records": people}, format="json")
@@ -99,7 +99,11 @@ def _goldens(n):
     erp = _client("erp")
     answer = erp.post(
         "/api/v1/sources/erp/customers/batch/",
-        {"records": [record(f"K{i}", family_name=f"Fam{i}", email=f"p{i}@example.com") for i in range(n)]},
+        {
+            "records": [
+                record(f"K{i}", given_name="Ann", family_name=f"Fam{i}", email=f"p{i}@example.com") for i in range(n)
+            ]
+        },
         format="json",
     ).json()
     return [r["golden_id"] for r in answer["results"]]

@@ -10,9 +10,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def customer(source_cdp, push) -> str:
-    return push(source_cdp, "cdp", record("C1", family_name="Lee", email="ann@example.com")).json()["results"][0][
-        "golden_id"
-    ]
+    return push(source_cdp, "cdp", record("C1", given_name="Ann", family_name="Lee", email="ann@example.com")).json()[
+        "results"
+    ][0]["golden_id"]
 
 
 def consents(client, source, *events, **headers):
@@ -56,7 +56,7 @@ def test_on_a_tie_withdrawal_wins(source_cdp, customer):
 
 
 def test_events_from_different_sources_combine(source_cdp, source_erp, customer, push):
-    push(source_erp, "erp", record("E1", family_name="Lee", email="ann@example.com"))
+    push(source_erp, "erp", record("E1", given_name="Ann", family_name="Lee", email="ann@example.com"))
     consents(source_cdp, "cdp", event("granted", "2026-03-01T00:00:00Z"))
     consents(source_erp, "erp", event("withdrawn", "2026-03-05T00:00:00Z", source_key="E1"))
     assert state(customer) == "withdrawn"

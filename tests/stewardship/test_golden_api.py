@@ -27,7 +27,11 @@ def _load(client, push, n, start=0):
 
 def test_detail_shape(source_cdp, source_erp, steward, client_for, push):
     _load(source_cdp, push, 1)
-    push(source_erp, "erp", record("E0", family_name="Family0", email="p0@example.com", erp_account_number="ACC-9"))
+    push(
+        source_erp,
+        "erp",
+        record("E0", given_name="Given0", family_name="Family0", email="p0@example.com", erp_account_number="ACC-9"),
+    )
     [golden] = client_for(steward).get("/api/v1/customers/").json()["results"]
     body = client_for(steward).get(f"/api/v1/customers/{golden['id']}/").json()
     assert body["version"] == 2 and body["status"] == "active" and body["domain"] == "customer"
@@ -49,7 +53,7 @@ def test_sources_can_read_golden_records(source_cdp, push):
 
 def test_filters(source_cdp, steward, client_for, push, source_erp):
     _load(source_cdp, push, 5)
-    push(source_erp, "erp", record("E3", family_name="Family3", email="p3@example.com"))
+    push(source_erp, "erp", record("E3", given_name="Given3", family_name="Family3", email="p3@example.com"))
     client = client_for(steward)
 
     def ids(query):

@@ -22,12 +22,27 @@ def test_it_creates_a_golden_record_and_answers_per_record(source_erp, push):
 
 
 def test_an_erp_update_to_email_does_not_beat_the_cdp_value(source_erp, source_cdp, push):
-    push(source_cdp, "cdp", record("C1", family_name="Lee", email="ann@example.com", phone="+33612345678"))
-    push(source_erp, "erp", record("E1", family_name="Lee", email="ann@example.com", erp_account_number="A-1"))
+    push(
+        source_cdp,
+        "cdp",
+        record("C1", given_name="Ann", family_name="Lee", email="ann@example.com", phone="+33612345678"),
+    )
+    push(
+        source_erp,
+        "erp",
+        record("E1", given_name="Ann", family_name="Lee", email="ann@example.com", erp_account_number="A-1"),
+    )
     response = push(
         source_erp,
         "erp",
-        record("E1", "2026-02-01T00:00:00Z", family_name="Lee", email="ann.lee@corp.example", erp_account_number="A-1"),
+        record(
+            "E1",
+            "2026-02-01T00:00:00Z",
+            given_name="Ann",
+            family_name="Lee",
+            email="ann.lee@corp.example",
+            erp_account_number="A-1",
+        ),
     )
     [result] = response.json()["results"]
     assert result["status"] == "updated"
@@ -51,9 +66,13 @@ def test_an_erp_owned_attribute_follows_the_erp(source_erp, source_cdp, push):
     assert golden.provenance["city"]["source"] == "erp"
 
 
-def test_records_link_on_normalised_email_and_family_name(source_erp, source_cdp, push):
-    a = push(source_cdp, "cdp", record("C1", family_name="Müller", email="J.Mueller+shop@gmail.com")).json()
-    b = push(source_erp, "erp", record("E1", family_name="MULLER", email="jmueller@googlemail.com")).json()
+def test_records_link_on_normalised_email_and_names(source_erp, source_cdp, push):
+    a = push(
+        source_cdp, "cdp", record("C1", given_name="Jürgen", family_name="Müller", email="J.Mueller+shop@gmail.com")
+    ).json()
+    b = push(
+        source_erp, "erp", record("E1", given_name="JURGEN", family_name="MULLER", email="jmueller@googlemail.com")
+    ).json()
     assert a["results"][0]["golden_id"] == b["results"][0]["golden_id"]
     assert GoldenRecord.objects.count() == 1
 

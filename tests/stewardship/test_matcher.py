@@ -182,3 +182,26 @@ def test_rematch_skips_oversized_blocks_and_says_so(scores, source_cdp, push, ca
     _rematch()
     assert "1 oversized blocks skipped" in capsys.readouterr().out
     assert GoldenRecord.objects.filter(status="active").count() == 3
+
+
+def test_train_matcher_estimates_weights_from_stored_records_and_ingest_uses_them(source_cdp, source_erp, push):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from stewardship.matcher import Thresholds
+
+    with pytest.raises(CommandError, match="Not enough records"):
+        call_command("train_matcher", "--domain", "customer")
+    people = [
+        record(f"K{i}", given_name=g, family_name=f, birth_date=f"19{50 + i}-0{1 + i % 9}-1{i % 9}", postal_code="N1")
+        for i, (g, f) in enumerate([("Ann", "Lee"), ("Bo", "Kim"), ("Cy", "Lee"), ("Di", "Kim"), ("Ed", "Lee")])
+    ]
+    push(source_cdp, "cdp", *people)
+    push(source_erp, "erp", *people)
+    out = StringIO()
+    call_command("train_matcher", "--domain", "customer", "--save", stdout=out)
+    assert "estimated" in out.getvalue() and "saved" in out.getvalue()
+    stored = MatchSettings.objects.get(domain="customer").model
+    assert set(stored["levels"]) == set(matching.FIELDS["customer"])
+    assert Thresholds.for_domain("customer").model == matching.Model.from_dict("customer", stored)

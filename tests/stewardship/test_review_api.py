@@ -253,8 +253,8 @@ def test_unmerge_restores_the_same_golden_record(pair, steward, client_for):
 def test_unmerge_of_a_record_linked_at_ingest_gets_a_new_golden_record(
     source_cdp, source_erp, steward, client_for, push
 ):
-    a = golden_of(source_cdp, push, "cdp", "C1", family_name="Lee", email="ann@example.com")
-    assert golden_of(source_erp, push, "erp", "E1", family_name="Lee", email="ann@example.com") == a
+    a = golden_of(source_cdp, push, "cdp", "C1", given_name="Ann", family_name="Lee", email="ann@example.com")
+    assert golden_of(source_erp, push, "erp", "E1", given_name="Ann", family_name="Lee", email="ann@example.com") == a
     [split] = (
         client_for(steward)
         .post(f"/api/v1/customers/{a}/unmerge/", {"sources": [{"source": "erp", "source_key": "E1"}]}, format="json")

@@ -1,0 +1,67 @@
+"""Unsupervised weight estimation: on data with known duplicates it learns weights that separate them."""
+
+import random
+
+import numpy as np
+
+from stewardship import domains, matching
+from stewardship.matching.training import train
+
+GIVEN = ["anna", "ben", "carla", "dmitri", "emma", "farid", "greta", "hugo", "ines", "jonas", "karin", "liam"]
+FAMILY = ["keller", "novak", "moreau", "silva", "jensen", "kowalski", "rossi", "dubois", "meyer", "fischer"]
+
+
+def _typo(rng, text):
+    i = rng.randrange(len(text))
+    return text[:i] + text[i + 1 :] if len(text) > 3 else text
+
+
+def population(seed=7, people=400):
+    """People with one to three records each; a third of the copies carry a typo or a missing value."""
+    rng = random.Random(seed)
+    records, entity = [], []
+    for person in range(people):
+        base = {
+            "given_name": rng.choice(GIVEN),
+            "family_name": rng.choice(FAMILY) + rng.choice(["", "son", "er", "i"]),
+            "birth_date": f"19{rng.randint(40, 99)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            "postal_code": f"{rng.randint(10000, 10400)}",
+            "email": f"p{person}@example.com",
+        }
+        for _copy in range(rng.choice([1, 1, 2, 3])):
+            rec = dict(base)
+            if rng.random() < 0.3:
+                rec["family_name"] = _typo(rng, rec["family_name"])
+            if rng.random() < 0.2:
+                rec.pop(rng.choice(["email", "birth_date", "postal_code"]))
+            records.append(matching.features("customer", domains.read_attributes("customer", rec).usable))
+            entity.append(person)
+    return records, entity
+
+
+def test_training_learns_weights_that_separate_duplicates():
+    records, entity = population()
+    left, right, _ = matching.pair_candidates("customer", records)
+    model = train("customer", records, left, right, random_pairs=50_000)
+    assert model.prior < -5  # any two records are very unlikely to match
+    for field in ("given_name", "family_name", "birth_date", "email", "postal_code"):
+        levels = model.levels[field]
+        assert levels[0] > 3 and levels[-1] < 0, (field, levels)  # exact is for, different against
+    probabilities = matching.score_pairs("customer", records, left, right, model=model)
+    same = np.array([entity[i] == entity[j] for i, j in zip(left, right, strict=True)])
+    predicted = probabilities >= 0.8
+    precision = (predicted & same).sum() / predicted.sum()
+    recall = (predicted & same).sum() / same.sum()
+    assert precision > 0.98 and recall > 0.95, (precision, recall)
+
+
+def test_a_model_round_trips_through_json_and_ignores_levels_it_does_not_know():
+    model = matching.Model.default("customer")
+    stored = model.as_dict()
+    assert matching.Model.from_dict("customer", stored) == model
+    stored["levels"]["given_name"] = [1.0, 2.0]  # trained on another engine version: default kept
+    stored["levels"]["shoe_size"] = [1.0]
+    again = matching.Model.from_dict("customer", stored)
+    assert again.levels["given_name"] == model.levels["given_name"]
+    assert "shoe_size" not in again.levels
+    assert matching.Model.from_dict("customer", {}) == model
