@@ -8,7 +8,7 @@ PORT ?= 8000
 # Local demo and tests only: production sets SECRET_KEY and CELERY_BROKER_URL itself and leaves this unset.
 export STEWARD_DEV ?= 1
 
-.PHONY: install run serve test lint migrations-check bench-ingest bench-match-scale clean
+.PHONY: install run serve test lint migrations-check bench-ingest bench-match-scale bench-match-quality clean
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ bench-ingest: install
 # The engine on 100k and 1M customers, then one upsert against 1M stored ones (about 15 minutes on 2 cores).
 bench-match-scale: install
 	$(PY) bench/match_scale.py $(ARGS)
+
+# Match quality on FEBRL3/4, RLdata10000 and generated retail data, beside Splink: make bench-match-quality ARGS="--help"
+bench-match-quality: install
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements/bench.txt
+	$(PY) bench/match_quality.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,494 @@
+"""Match quality of the engine on public and generated data, beside Splink: pairwise precision, recall and F1, and
+the MDM view (what gets linked by itself, what goes to the stewards' review queue).
+
+    make bench-match-quality                                   # installs requirements/bench.txt, runs everything
+    .venv/bin/python bench/match_quality.py --dataset febrl3 --dataset retail --json var/match_quality.json
+
+For each data set: features -> pair_candidates -> score_pairs, exactly the engine's public entry points, on the
+records as ingest reads them (see bench/quality_data.py). Counting is honest: a true pair that blocking never proposes
+is a false negative; a pair is predicted a match when its score is at or above the threshold named.
+
+- blocking recall: share of the true pairs that are candidate pairs;
+- P / R / F1 at >= review (review candidates count as predicted matches), at >= auto_link, at >= 0.5, and the best F1
+  over all thresholds (with the threshold that reaches it);
+- MDM view: precision of the auto-links; recall of auto-links + review candidates; review candidates (true pairs
+  scored in [review, auto_link)) as a share of the true pairs; review queue (every candidate pair in that band);
+- for the generated retail data: recall per hard case, and how the look-alikes that must stay apart (households,
+  twins, product variants) were scored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stewardship.settings")
+os.environ.setdefault("STEWARD_DEV", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from bench import quality_data  # noqa: E402
+from bench.quality_data import Dataset, pair_keys  # noqa: E402
+from stewardship import matching  # noqa: E402
+from stewardship.models import MatchSettings  # noqa: E402
+
+# The issue's targets: F1 (at >= review) per public data set; the MDM view on the retail data.
+F1_TARGETS = {"febrl3": 0.995, "febrl4": 0.999, "rldata10000": 0.97}
+RETAIL_TARGETS = {"auto_precision": 0.995, "auto_review_recall": 0.99, "review_share": 0.10}
+CUSTOMER_LOOKALIKES = ("household", "twins")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    review: float
+    auto_link: float
+
+    @classmethod
+    def defaults(cls) -> Thresholds:
+        """The engine's default thresholds (MatchSettings field defaults; no database needed)."""
+        field_default = MatchSettings._meta.get_field
+        return cls(review=field_default("review").default, auto_link=field_default("auto_link").default)
+
+
+@dataclass
+class Scored:
+    """Unique candidate pairs of one matcher, their scores, and which are true."""
+
+    keys: np.ndarray
+    scores: np.ndarray
+    is_true: np.ndarray
+    seconds: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def scored(dataset: Dataset, keys: np.ndarray, scores: np.ndarray) -> Scored:
+    order = np.lexsort((-scores, keys))  # by key, best score first: a pair proposed twice keeps its best score
+    keys, scores = keys[order], scores[order]
+    first = np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, dtype=bool)
+    keys, scores = keys[first], scores[first]
+    return Scored(keys, scores, np.isin(keys, dataset.true_pairs))
+
+
+# --- the engine ----------------------------------------------------------------------------------------------------
+
+
+def run_engine(dataset: Dataset, max_block_size: int) -> Scored:
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    feats = [matching.features(dataset.domain, record) for record in dataset.records]
+    timings["features"] = time.perf_counter() - started
+    started = time.perf_counter()
+    left, right, oversized = matching.pair_candidates(dataset.domain, feats, max_block_size=max_block_size)
+    timings["blocking"] = time.perf_counter() - started
+    started = time.perf_counter()
+    scores = np.asarray(matching.score_pairs(dataset.domain, feats, left, right), dtype=np.float64)
+    timings["scoring"] = time.perf_counter() - started
+    result = scored(dataset, pair_keys(dataset.n, left, right), scores)
+    result.seconds = timings
+    if oversized:
+        shown = ", ".join(str(k) for k in list(oversized)[:5])
+        result.notes.append(f"{len(oversized)} blocking keys over {max_block_size} records left out ({shown}, ...)")
+    return result
+
+
+# --- metrics -------------------------------------------------------------------------------------------------------
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return a / b if b else None
+
+
+def at_threshold(s: Scored, n_true: int, threshold: float) -> dict[str, Any]:
+    predicted = s.scores >= threshold
+    tp = int(np.count_nonzero(predicted & s.is_true))
+    n_predicted = int(np.count_nonzero(predicted))
+    return {
+        "threshold": threshold,
+        "predicted": n_predicted,
+        "true_positives": tp,
+        "precision": _ratio(tp, n_predicted),
+        "recall": _ratio(tp, n_true),
+        "f1": _ratio(2 * tp, n_predicted + n_true),
+    }
+
+
+def best_f1(s: Scored, n_true: int) -> dict[str, Any]:
+    """The threshold whose 'score >= threshold' gives the highest F1 (candidate scores are the only thresholds)."""
+    if not len(s.scores):
+        return {"threshold": None, "f1": 0.0, "precision": None, "recall": 0.0}
+    order = np.argsort(-s.scores, kind="stable")
+    ordered, hits = s.scores[order], s.is_true[order]
+    tp = np.cumsum(hits)
+    predicted = np.arange(1, len(ordered) + 1)
+    cut = np.r_[ordered[1:] != ordered[:-1], True]  # last position of each distinct score
+    f1 = np.where(cut, 2 * tp / (predicted + n_true), -1.0)
+    i = int(np.argmax(f1))
+    return {
+        "threshold": float(ordered[i]),
+        "f1": float(f1[i]),
+        "precision": float(tp[i] / predicted[i]),
+        "recall": float(tp[i] / n_true) if n_true else None,
+    }
+
+
+def golden_records(dataset: Dataset, s: Scored, threshold: float) -> dict[str, Any]:
+    """Pairwise precision and recall of the golden records that linking builds: records joined by pairs scored at or
+    above ``threshold`` end up in one golden record, transitively (A-B and B-C put A and C together even when A and C
+    share nothing, and a single false link merges two people's records)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n, linked = dataset.n, s.keys[s.scores >= threshold]
+    left, right = np.divmod(linked, n)
+    graph = coo_matrix((np.ones(len(linked), dtype=np.int8), (left, right)), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    sizes = np.bincount(label).astype(np.int64)
+    predicted = int((sizes * (sizes - 1) // 2).sum())
+    true_left, true_right = np.divmod(dataset.true_pairs, n)
+    tp = int(np.count_nonzero(label[true_left] == label[true_right]))
+    return {
+        "threshold": threshold,
+        "golden_records": int(len(sizes)),
+        "largest": int(sizes.max()) if len(sizes) else 0,
+        "precision": _ratio(tp, predicted),
+        "recall": _ratio(tp, len(dataset.true_pairs)),
+    }
+
+
+def evaluate(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
+    n_true = len(dataset.true_pairs)
+    review_band = (s.scores >= t.review) & (s.scores < t.auto_link)
+    review = at_threshold(s, n_true, t.review)
+    auto = at_threshold(s, n_true, t.auto_link)
+    return {
+        "records": dataset.n,
+        "candidate_pairs": len(s.keys),
+        "true_pairs": n_true,
+        "blocking_recall": _ratio(int(np.count_nonzero(s.is_true)), n_true),
+        "at_review": review,
+        "at_auto_link": auto,
+        "at_0.5": at_threshold(s, n_true, 0.5),
+        "best_f1": best_f1(s, n_true),
+        "mdm": {
+            "auto_link_precision": auto["precision"],
+            "auto_link_recall": auto["recall"],
+            "auto_review_recall": review["recall"],
+            "review_share": _ratio(int(np.count_nonzero(review_band & s.is_true)), n_true),
+            "review_queue": int(np.count_nonzero(review_band)),
+        },
+        "golden_auto_link": golden_records(dataset, s, t.auto_link),
+        "golden_auto_review": golden_records(dataset, s, t.review),
+        "seconds": {k: round(v, 3) for k, v in s.seconds.items()},
+        "notes": s.notes,
+    }
+
+
+def hard_cases(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
+    """Generated data only: recall on the true pairs that show each hard case, and how look-alike non-matches
+    (same household or product family, different entity) were scored."""
+    assert dataset.cases is not None and dataset.groups is not None
+    n = dataset.n
+    names = sorted({c for cases in dataset.cases for c in cases})
+    has = np.zeros((n, len(names)), dtype=bool)
+    for i, cases in enumerate(dataset.cases):
+        for c in cases:
+            has[i, names.index(c)] = True
+
+    true_left, true_right = np.divmod(dataset.true_pairs, n)
+    position = np.searchsorted(s.keys, dataset.true_pairs)
+    position = np.minimum(position, max(len(s.keys) - 1, 0))
+    found = (s.keys[position] == dataset.true_pairs) if len(s.keys) else np.zeros(len(dataset.true_pairs), bool)
+    true_scores = np.where(found, s.scores[position] if len(s.keys) else 0.0, -np.inf)
+    by_case = {}
+    for k, case in enumerate(names):
+        mask = has[true_left, k] | has[true_right, k]
+        count = int(np.count_nonzero(mask))
+        if not count:
+            continue
+        by_case[case] = {
+            "true_pairs": count,
+            "blocking_recall": np.count_nonzero(found & mask) / count,
+            "recall_at_review": np.count_nonzero((true_scores >= t.review) & mask) / count,
+            "recall_at_auto_link": np.count_nonzero((true_scores >= t.auto_link) & mask) / count,
+        }
+
+    groups = np.unique(np.array(dataset.groups), return_inverse=True)[1]
+    left, right = np.divmod(s.keys, n)
+    false = ~s.is_true
+    same_group = false & (groups[left] == groups[right])
+    if dataset.domain == "customer":
+        twin = has[:, names.index("twin")] if "twin" in names else np.zeros(n, dtype=bool)
+        kinds = {"twins": same_group & twin[left] & twin[right]}
+        kinds["household"] = same_group & ~kinds["twins"]
+    else:
+        kinds = {"variant": same_group}
+    kinds["other"] = false & ~same_group
+    lookalikes = {
+        kind: {
+            "candidate_pairs": int(np.count_nonzero(mask)),
+            "at_review": int(np.count_nonzero(mask & (s.scores >= t.review))),
+            "at_auto_link": int(np.count_nonzero(mask & (s.scores >= t.auto_link))),
+        }
+        for kind, mask in kinds.items()
+    }
+    return {"cases": by_case, "non_matches": lookalikes}
+
+
+# --- error examples -------------------------------------------------------------------------------------------------
+
+
+def print_errors(dataset: Dataset, s: Scored, t: Thresholds, count: int) -> None:
+    n = dataset.n
+
+    def show(key: int, score: float | None, label: str) -> None:
+        i, j = divmod(int(key), n)
+        cases = ""
+        if dataset.cases is not None:
+            cases = f"  cases: {','.join(sorted(set(dataset.cases[i]) | set(dataset.cases[j]))) or '-'}"
+        shown = "not a candidate" if score is None else f"score {score:.4f}"
+        print(f"  [{label}] {shown}  entities {dataset.entities[i]} / {dataset.entities[j]}{cases}")
+        for name in sorted(set(dataset.records[i]) | set(dataset.records[j])):
+            a, b = dataset.records[i].get(name), dataset.records[j].get(name)
+            if a is not None or b is not None:
+                print(f"      {name:<20} {str(a)[:45]:<46} {str(b)[:45]}")
+
+    false_positive = np.flatnonzero(~s.is_true & (s.scores >= t.review))
+    worst = false_positive[np.argsort(-s.scores[false_positive], kind="stable")][:count]
+    print(f"\n{dataset.name}: highest-scored non-matches ({len(false_positive)} at >= review)")
+    for k in worst:
+        show(s.keys[k], float(s.scores[k]), "false match")
+
+    missed_blocking = np.setdiff1d(dataset.true_pairs, s.keys[s.is_true], assume_unique=True)
+    weak = np.flatnonzero(s.is_true & (s.scores < t.review))
+    weak = weak[np.argsort(s.scores[weak], kind="stable")]
+    print(f"\n{dataset.name}: missed true pairs ({len(missed_blocking)} never proposed, {len(weak)} below review)")
+    for key in missed_blocking[: (count + 1) // 2]:
+        show(key, None, "missed by blocking")
+    for k in weak[: count // 2]:
+        show(s.keys[k], float(s.scores[k]), "scored low")
+
+
+# --- output ---------------------------------------------------------------------------------------------------------
+
+
+def _f(value: float | None, digits: int = 4) -> str:
+    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
+
+
+def _prf(m: dict[str, Any]) -> str:
+    return f"{_f(m['precision'], 3)}/{_f(m['recall'], 3)}/{_f(m['f1'], 4)}"
+
+
+def _check(value: float | None, target: float, *, at_most: bool = False) -> str:
+    if value is None:
+        return "✗"
+    return "✓" if (value <= target if at_most else value >= target) else "✗"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += [
+        "  ".join(c.rjust(w) if k > 1 else c.ljust(w) for k, (c, w) in enumerate(zip(r, widths, strict=True)))
+        for r in rows
+    ]
+    return "\n".join(lines)
+
+
+PAIRWISE_HEADERS = (
+    "data set|matcher|records|cand. pairs|true pairs|block recall|≥review P/R/F1|≥auto P/R/F1|≥0.5 P/R/F1|best F1 @t|"
+    "F1 target (≥review)|secs"
+).split("|")
+MDM_HEADERS = (
+    "data set|matcher|auto-link precision|auto-link recall|auto+review recall|review share of true pairs|review queue|"
+    "golden P (auto)|golden R (auto+review)|golden records (largest)"
+).split("|")
+
+
+def _pairwise_row(r: dict[str, Any]) -> list[str]:
+    m, target = r["metrics"], F1_TARGETS.get(r["dataset"])
+    target_text = ""
+    if target and r["matcher"] == "steward":
+        target_text = f"≥{target} {_check(m['at_review']['f1'], target)}"
+    elif target:
+        target_text = f"({_check(m['at_0.5']['f1'], target)} at ≥0.5)"
+    best = m["best_f1"]
+    counts = [str(m[k]) for k in ("records", "candidate_pairs", "true_pairs")]
+    return [
+        *(r["dataset"], r["matcher"], *counts, _f(m["blocking_recall"])),
+        *(_prf(m[k]) for k in ("at_review", "at_auto_link", "at_0.5")),
+        *(f"{_f(best['f1'])} @{_f(best['threshold'], 3)}", target_text, f"{r['seconds']:.1f}"),
+    ]
+
+
+def _mdm_row(r: dict[str, Any]) -> list[str]:
+    m = r["metrics"]
+    mdm, auto, review = m["mdm"], m["golden_auto_link"], m["golden_auto_review"]
+    retail = r["dataset"].startswith("retail")
+
+    def cell(value: float | None, key: str, *, at_most: bool = False) -> str:
+        if not retail:
+            return _f(value)
+        sign, target = "≤" if at_most else "≥", RETAIL_TARGETS[key]
+        return f"{_f(value)} ({sign}{target} {_check(value, target, at_most=at_most)})"
+
+    return [
+        *(r["dataset"], r["matcher"], cell(mdm["auto_link_precision"], "auto_precision")),
+        *(_f(mdm["auto_link_recall"]), cell(mdm["auto_review_recall"], "auto_review_recall")),
+        *(cell(mdm["review_share"], "review_share", at_most=True), str(mdm["review_queue"])),
+        *(cell(auto["precision"], "auto_precision"), cell(review["recall"], "auto_review_recall")),
+        f"{auto['golden_records']} ({auto['largest']})",
+    ]
+
+
+def print_report(results: list[dict[str, Any]], t: Thresholds) -> None:
+    print(
+        f"\nPairwise quality (P/R/F1; review = {t.review}, auto_link = {t.auto_link}; a true pair blocking missed "
+        "counts as a false negative)"
+    )
+    print(_table(PAIRWISE_HEADERS, [_pairwise_row(r) for r in results]))
+    print(
+        "\nMDM view (targets on the retail data). Pairwise as scored, then 'golden': the golden records linking builds "
+        "from those pairs, transitively, scored pairwise (every two records in one golden record count as a match)"
+    )
+    print(_table(MDM_HEADERS, [_mdm_row(r) for r in results]))
+
+
+def print_cases(name: str, matcher: str, cases: dict[str, Any]) -> None:
+    rows = [
+        [case, str(c["true_pairs"]), _f(c["blocking_recall"]), _f(c["recall_at_review"]), _f(c["recall_at_auto_link"])]
+        for case, c in cases["cases"].items()
+    ]
+    print(f"\n{name} / {matcher}: recall by hard case (a pair shows a case when either record does)")
+    print(_table(["case", "true pairs", "block recall", "recall ≥review", "recall ≥auto"], rows))
+    rows = [
+        [kind, str(c["candidate_pairs"]), str(c["at_review"]), str(c["at_auto_link"])]
+        for kind, c in cases["non_matches"].items()
+    ]
+    print(f"{name} / {matcher}: non-matches among the candidates (look-alikes must stay below review)")
+    print(_table(["non-match kind", "candidate pairs", "≥review", "≥auto"], rows))
+
+
+def engine_version() -> str:
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "stewardship")
+    return f"{commit} + uncommitted changes in stewardship/" if dirty else commit
+
+
+# --- main -----------------------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--dataset",
+        action="append",
+        choices=[*quality_data.DATASETS, "retail", "public"],
+        help="run only these (repeatable); retail = both retail sets, public = FEBRL3, FEBRL4, RLdata10000",
+    )
+    parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument("--no-splink", action="store_true", help="skip the Splink baseline")
+    parser.add_argument("--retail-customers", type=int, default=20_000, help="customer records to generate")
+    parser.add_argument("--retail-products", type=int, default=5_000, help="product records to generate")
+    parser.add_argument("--seed", type=int, default=2024, help="seed of the generated retail data")
+    parser.add_argument("--review", type=float, help="review threshold (default: the engine's)")
+    parser.add_argument("--auto-link", type=float, help="auto-link threshold (default: the engine's)")
+    parser.add_argument("--errors", type=int, default=0, metavar="N", help="print N false matches and N misses")
+    args = parser.parse_args(argv)
+
+    defaults = Thresholds.defaults()
+    t = Thresholds(args.review or defaults.review, args.auto_link or defaults.auto_link)
+    max_block_size = MatchSettings._meta.get_field("max_block_size").default
+    chosen = args.dataset or ["public", "retail"]
+    names = [
+        name
+        for name in quality_data.DATASETS
+        if name in chosen
+        or ("retail" in chosen and name.startswith("retail"))
+        or ("public" in chosen and not name.startswith("retail"))
+    ]
+    version = engine_version()
+    print(
+        f"Steward match quality: engine at {version}; thresholds review {t.review}, auto_link {t.auto_link}; "
+        f"max_block_size {max_block_size}"
+    )
+
+    results: list[dict[str, Any]] = []
+    cases: dict[str, Any] = {}
+    for name in names:
+        started = time.perf_counter()
+        dataset = quality_data.load(
+            name, retail_customers=args.retail_customers, retail_products=args.retail_products, seed=args.seed
+        )
+        load_seconds = time.perf_counter() - started
+        dropped = ", ".join(f"{k} {v}" for k, v in sorted(dataset.dropped.items())) or "none"
+        print(
+            f"\n{name}: {dataset.n} {dataset.domain} records, {len(dataset.true_pairs)} true pairs, read in "
+            f"{load_seconds:.1f}s; values left out: {dropped}\n  mapping: {dataset.mapping}"
+        )
+
+        started = time.perf_counter()
+        engine = run_engine(dataset, max_block_size)
+        seconds = time.perf_counter() - started
+        metrics = evaluate(dataset, engine, t)
+        results.append({"dataset": name, "matcher": "steward", "seconds": seconds, "metrics": metrics})
+        timing = ", ".join(f"{k} {v:.2f}s" for k, v in engine.seconds.items())
+        print(f"  steward: {timing}" + "".join(f"\n  note: {note}" for note in engine.notes))
+        if dataset.cases is not None:
+            cases[f"{name}/steward"] = hard_cases(dataset, engine, t)
+        if args.errors:
+            print_errors(dataset, engine, t, args.errors)
+
+        if not args.no_splink and dataset.domain == "customer":
+            from bench.splink_peer import run_splink
+
+            run = run_splink(dataset)
+            peer = scored(dataset, run.pair_keys, run.probabilities)
+            results.append(
+                {
+                    "dataset": name,
+                    "matcher": "splink",
+                    "seconds": run.seconds,
+                    "metrics": evaluate(dataset, peer, t),
+                }
+            )
+            print(f"  splink: {run.seconds:.1f}s on columns {', '.join(run.columns)}")
+            if dataset.cases is not None:
+                cases[f"{name}/splink"] = hard_cases(dataset, peer, t)
+
+    print_report(results, t)
+    for key, value in cases.items():
+        print_cases(*key.split("/"), value)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"engine": version, "thresholds": vars(t), "results": results, "hard_cases": cases}
+        args.json.write_text(json.dumps(payload, indent=2, default=float))
+        print(f"\nwritten: {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

