@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from . import domains
-from .models import CandidateStatus, ChangeRequest, ChangeRequestStatus, Domain, GoldenRecord, MatchCandidate
+from .models import (
+    CandidateStatus,
+    ChangeRequest,
+    ChangeRequestStatus,
+    Domain,
+    GoldenRecord,
+    MatchCandidate,
+    SourceRecord,
+)
 
 
 class GoldenRecordFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q", label="Search: name, email, phone, postcode, source key, GTIN or SKU (any of them)"
+    )
     name = django_filters.CharFilter(
         method="filter_name", label="Name contains (customer given/family name, product name)"
     )
@@ -27,6 +38,34 @@ class GoldenRecordFilterSet(django_filters.FilterSet):
     class Meta:
         model = GoldenRecord
         fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """One box for everything a steward types: each word of a name must appear in a name attribute; the
+        whole text is also tried as an email, phone, postcode, source key, GTIN and SKU."""
+        words = value.split()
+        if not words:
+            return queryset
+        text = " ".join(words)
+        match = Q()
+        for word in words:
+            match &= (
+                Q(attributes__given_name__icontains=word)
+                | Q(attributes__family_name__icontains=word)
+                | Q(attributes__name__icontains=word)
+            )
+        match |= Q(attributes__email__icontains=text) | Q(attributes__sku__iexact=text)
+        compact = "".join(words).upper()
+        postcodes = {text.upper(), compact} | ({f"{compact[:-3]} {compact[-3:]}"} if len(compact) > 4 else set())
+        match |= Q(attributes__postal_code__in=list(postcodes))
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if digits and len(digits) == len(text.replace(" ", "").lstrip("+")):
+            if len(digits) >= 6:  # a phone number in any spelling: its significant digits appear in the E.164 form
+                match |= Q(attributes__phone__icontains=digits.lstrip("0"))
+            if 8 <= len(digits) <= 14:
+                match |= Q(attributes__gtin__in=list({digits, digits.lstrip("0"), digits.zfill(13), digits.zfill(14)}))
+        keys = {text, text.upper(), text.lower()}
+        match |= Q(Exists(SourceRecord.objects.filter(golden=OuterRef("pk"), source_key__in=list(keys))))
+        return queryset.filter(match)
 
     def filter_name(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

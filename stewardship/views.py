@@ -1,17 +1,13 @@
-"""Plain Django views: health, home."""
+"""Plain Django views: health. (The steward UI, with the dashboard at ``/``, is in ``stewardship.ui``.)"""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
-
-from .models import Domain, GoldenRecord, GoldenStatus, SourceSystem
 
 
 def _database_ok() -> bool:
@@ -43,16 +39,3 @@ def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": "ok" if _database_ok() else "fail", "broker": "ok" if _broker_ok() else "fail"}
     healthy = all(v == "ok" for v in checks.values())
     return JsonResponse({"status": "ok" if healthy else "fail", **checks}, status=200 if healthy else 503)
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    counts = {
-        domain.label: GoldenRecord.objects.filter(domain=domain.value, status=GoldenStatus.ACTIVE).count()
-        for domain in Domain
-    }
-    return render(
-        request,
-        "stewardship/home.html",
-        {"counts": counts, "sources": SourceSystem.objects.all()},
-    )

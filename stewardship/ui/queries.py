@@ -1,0 +1,668 @@
+"""Reads for the steward UI (selectors). Each returns what one page shows, in a number of queries that does not
+grow with the rows on it; values come out ready to display, so templates stay free of logic."""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from .. import domains
+from ..filtersets import ChangeRequestFilterSet, GoldenRecordFilterSet, MatchCandidateFilterSet
+from ..models import (
+    AttributeLock,
+    CandidateStatus,
+    ChangeRequest,
+    ChangeRequestStatus,
+    ConsentEvent,
+    ConsentState,
+    Domain,
+    GoldenRecord,
+    GoldenStatus,
+    GoldenVersion,
+    MatchCandidate,
+    OwnershipRule,
+    SourceRecord,
+)
+from ..services.review import candidate_etag
+from .pagination import Page, keyset_page, neighbour
+
+QUEUE_PAGE_SIZE = 50
+SEARCH_PAGE_SIZE = 25
+CHANGES_PAGE_SIZE = 25
+HISTORY_LIMIT = 50
+CONSENT_EVENTS_LIMIT = 100
+CANDIDATES_LIMIT = 10
+
+# Score bands and ages as stewards triage them: (label, lower bound inclusive, upper bound exclusive).
+SCORE_BANDS: dict[str, tuple[str, float | None, float | None]] = {
+    "high": ("High (≥ 0.95)", 0.95, None),
+    "medium": ("Medium (0.90–0.95)", 0.90, 0.95),
+    "low": ("Low (< 0.90)", None, 0.90),
+}
+AGE_BUCKETS: dict[str, tuple[str, int | None, int | None]] = {  # (label, at least days, under days)
+    "day": ("Under a day", None, 1),
+    "week": ("1–7 days", 1, 7),
+    "month": ("7–30 days", 7, 30),
+    "older": ("Over 30 days", 30, None),
+}
+QUEUE_SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "score": ("Highest score first", ("-score", "-id")),
+    "score_asc": ("Lowest score first", ("score", "id")),
+    "oldest": ("Oldest first", ("created_at", "id")),
+    "newest": ("Newest first", ("-created_at", "-id")),
+}
+
+LABELS = {
+    "gtin": "GTIN",
+    "sku": "SKU",
+    "erp_account_number": "ERP account",
+    "image_url": "Image URL",
+    "address_line1": "Address line 1",
+    "address_line2": "Address line 2",
+    "birth_date": "Date of birth",
+    "postal_code": "Postcode",
+}
+# Matcher fields that compare several attributes at once, shown on the row of the first one.
+EXPLANATION_ROWS = {"address": "address_line1"}
+# What a search result or queue row shows beside the name.
+SUMMARY_ATTRIBUTES = {
+    domains.CUSTOMER: ("email", "phone", "postal_code", "city"),
+    domains.PRODUCT: ("gtin", "sku", "brand", "price"),
+}
+
+
+def label(name: str) -> str:
+    return LABELS.get(name) or name.replace("_", " ").replace("consent.", "consent: ").capitalize()
+
+
+def display(value: Any) -> str:
+    """A stored value as a person reads it."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(display(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def score_label(score: float) -> str:
+    """Three decimals, rounded down: 0.9999 reads 0.999, never a certain-looking 1.000."""
+    return f"{math.floor(score * 1000) / 1000:.3f}"
+
+
+def _when(value: str | None) -> datetime | None:
+    return parse_datetime(value) if value else None
+
+
+@dataclass
+class Provenance:
+    """Where a golden value came from: a source record, or a steward (then the value is locked)."""
+
+    source: str
+    source_key: str = ""
+    user: str = ""
+    when: datetime | None = None
+
+    @property
+    def steward(self) -> bool:
+        return self.source == "steward"
+
+    @classmethod
+    def of(cls, golden: GoldenRecord, attribute: str) -> Provenance | None:
+        raw = (golden.provenance or {}).get(attribute)
+        if not raw:
+            return None
+        return cls(
+            source=raw.get("source", ""),
+            source_key=raw.get("source_key", ""),
+            user=raw.get("user", ""),
+            when=_when(raw.get("updated_at")),
+        )
+
+
+# --- dashboard ---
+
+
+@dataclass
+class Dashboard:
+    pending: int
+    mine: int
+    by_age: list[tuple[str, str, int]]  # (key, label, count)
+    by_band: list[tuple[str, str, int]]
+    by_domain: list[tuple[str, str, int]]
+    changes_pending: int
+    changes_for_me: int
+    changes_mine: int
+    golden: list[tuple[str, str, int, int]]  # (domain, label, active, merged)
+
+
+def _age_q(key: str, now: datetime) -> Q:
+    _, at_least, under = AGE_BUCKETS[key]
+    q = Q()
+    if at_least is not None:
+        q &= Q(created_at__lte=now - timedelta(days=at_least))
+    if under is not None:
+        q &= Q(created_at__gt=now - timedelta(days=under))
+    return q
+
+
+def _band_q(key: str) -> Q:
+    _, low, high = SCORE_BANDS[key]
+    q = Q()
+    if low is not None:
+        q &= Q(score__gte=low)
+    if high is not None:
+        q &= Q(score__lt=high)
+    return q
+
+
+def dashboard(*, user: Any, approver: bool) -> Dashboard:
+    """Three aggregate queries, whatever the size of the queue."""
+    now = timezone.now()
+    aggregates: dict[str, Any] = {"pending": Count("id"), "mine": Count("id", filter=Q(assigned_to=user.pk))}
+    aggregates |= {f"age_{k}": Count("id", filter=_age_q(k, now)) for k in AGE_BUCKETS}
+    aggregates |= {f"band_{k}": Count("id", filter=_band_q(k)) for k in SCORE_BANDS}
+    aggregates |= {f"domain_{d.value}": Count("id", filter=Q(domain=d.value)) for d in Domain}
+    queue = MatchCandidate.objects.filter(status=CandidateStatus.PENDING).aggregate(**aggregates)
+    changes = ChangeRequest.objects.filter(status=ChangeRequestStatus.PENDING).aggregate(
+        total=Count("id"),
+        mine=Count("id", filter=Q(requested_by=user.pk)),
+        others=Count("id", filter=~Q(requested_by=user.pk)),
+    )
+    golden = {
+        (row["domain"], row["status"]): row["n"]
+        for row in GoldenRecord.objects.values("domain", "status").annotate(n=Count("id")).order_by()
+    }
+    return Dashboard(
+        pending=queue["pending"],
+        mine=queue["mine"],
+        by_age=[(k, v[0], queue[f"age_{k}"]) for k, v in AGE_BUCKETS.items()],
+        by_band=[(k, v[0], queue[f"band_{k}"]) for k, v in SCORE_BANDS.items()],
+        by_domain=[(d.value, d.label, queue[f"domain_{d.value}"]) for d in Domain],
+        changes_pending=changes["total"],
+        changes_for_me=changes["others"] if approver else 0,
+        changes_mine=changes["mine"],
+        golden=[
+            (
+                d.value,
+                d.label,
+                golden.get((d.value, GoldenStatus.ACTIVE), 0),
+                golden.get((d.value, GoldenStatus.MERGED), 0),
+            )
+            for d in Domain
+        ],
+    )
+
+
+# --- the review queue ---
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    domain: str = ""
+    band: str = ""
+    assigned: str = ""  # "", "me" or "unassigned"
+    age: str = ""
+    sort: str = "score"
+
+    @property
+    def ordering(self) -> tuple[str, ...]:
+        return QUEUE_SORTS.get(self.sort, QUEUE_SORTS["score"])[1]
+
+
+def _pending(user: Any, filters: QueueFilters) -> QuerySet[MatchCandidate]:
+    params = {"status": CandidateStatus.PENDING, "domain": filters.domain}
+    params["assigned_to"] = {"me": "me", "unassigned": "none"}.get(filters.assigned, "")
+    queryset = MatchCandidateFilterSet(
+        {k: v for k, v in params.items() if v},
+        queryset=MatchCandidate.objects.all(),
+        request=SimpleNamespace(user=user),
+    ).qs
+    if filters.band in SCORE_BANDS:
+        queryset = queryset.filter(_band_q(filters.band))
+    if filters.age in AGE_BUCKETS:
+        queryset = queryset.filter(_age_q(filters.age, timezone.now()))
+    return queryset
+
+
+@dataclass
+class Evidence:
+    field: str
+    label: str
+    similarity: float | None  # 0..1; None when a value is missing on either side
+    weight: float  # contribution to the log2 match odds
+    comparator: str
+
+    @property
+    def similarity_pct(self) -> int:
+        return round((self.similarity or 0) * 100)
+
+
+def evidence(candidate: MatchCandidate) -> list[Evidence]:
+    items = []
+    for entry in candidate.explanation or []:
+        if not isinstance(entry, dict) or "field" not in entry:
+            continue
+        similarity = entry.get("similarity")
+        items.append(
+            Evidence(
+                field=entry["field"],
+                label=label(entry["field"]),
+                similarity=None if similarity is None or similarity < 0 else float(similarity),
+                weight=float(entry.get("weight") or 0),
+                comparator=str(entry.get("comparator") or ""),
+            )
+        )
+    return items
+
+
+@dataclass
+class QueueRow:
+    candidate: MatchCandidate
+    score: str
+    summary_a: list[str]
+    summary_b: list[str]
+    agrees: list[str]  # fields that count for the match, strongest first
+    disagrees: list[str]
+
+
+def _summary(golden: GoldenRecord) -> list[str]:
+    return [display(golden.attributes.get(a)) for a in SUMMARY_ATTRIBUTES[golden.domain] if golden.attributes.get(a)]
+
+
+def queue_row(candidate: MatchCandidate) -> QueueRow:
+    items = sorted(evidence(candidate), key=lambda e: -abs(e.weight))
+    return QueueRow(
+        candidate=candidate,
+        score=score_label(candidate.score),
+        summary_a=_summary(candidate.golden_a),
+        summary_b=_summary(candidate.golden_b),
+        agrees=[e.label for e in items if e.weight > 0][:3],
+        disagrees=[e.label for e in items if e.weight < 0][:2],
+    )
+
+
+def review_queue(*, user: Any, filters: QueueFilters, cursor: str | None) -> tuple[Page[QueueRow], int]:
+    """A page of pending candidates and how many match the filters: two queries."""
+    queryset = _pending(user, filters)
+    total = queryset.count()
+    page = keyset_page(
+        queryset.select_related("golden_a", "golden_b", "assigned_to"), filters.ordering, cursor, QUEUE_PAGE_SIZE
+    )
+    return Page([queue_row(c) for c in page.items], page.next_cursor, page.previous_cursor), total
+
+
+def candidate_row(*, candidate_id: int) -> QueueRow | None:
+    candidate = (
+        MatchCandidate.objects.select_related("golden_a", "golden_b", "assigned_to").filter(pk=candidate_id).first()
+    )
+    return queue_row(candidate) if candidate else None
+
+
+def _workable(user: Any, filters: QueueFilters) -> QuerySet[MatchCandidate]:
+    """What "next" may open: pending, within the filters, not held by another steward."""
+    return _pending(user, filters).filter(Q(assigned_to__isnull=True) | Q(assigned_to=user.pk))
+
+
+def next_candidate_id(*, user: Any, filters: QueueFilters, after: MatchCandidate) -> int | None:
+    found = neighbour(_workable(user, filters).only("id"), filters.ordering, after)
+    return found.pk if found else None
+
+
+# --- the side-by-side review ---
+
+
+@dataclass
+class ReviewRow:
+    name: str
+    label: str
+    a: Any
+    b: Any
+    a_display: str
+    b_display: str
+    a_provenance: Provenance | None
+    b_provenance: Provenance | None
+    evidence: Evidence | None
+
+    @property
+    def differs(self) -> bool:
+        return self.a != self.b
+
+    @property
+    def case_only(self) -> bool:
+        """The values differ only in letter case (one system writes names in capitals)."""
+        return (
+            self.differs
+            and isinstance(self.a, str)
+            and isinstance(self.b, str)
+            and self.a.casefold() == self.b.casefold()
+        )
+
+    @property
+    def choosable(self) -> bool:
+        """Both records hold a value and they differ: the steward may pick the survivor."""
+        return self.differs and self.a not in (None, "") and self.b not in (None, "")
+
+
+@dataclass
+class Review:
+    candidate: MatchCandidate
+    rows: list[ReviewRow]
+    other_evidence: list[Evidence]
+    sources_a: list[SourceRecord]
+    sources_b: list[SourceRecord]
+    etag: str
+    next_id: int | None
+    previous_id: int | None
+    pending: int
+
+    @property
+    def score(self) -> str:
+        return score_label(self.candidate.score)
+
+    @property
+    def decided(self) -> bool:
+        return self.candidate.status != CandidateStatus.PENDING
+
+    @property
+    def choosable(self) -> list[ReviewRow]:
+        return [row for row in self.rows if row.choosable]
+
+
+def review(*, candidate_id: int, user: Any, filters: QueueFilters) -> Review | None:
+    """One candidate side by side: the pair, their source records, neighbours in the queue. Five queries."""
+    candidate = (
+        MatchCandidate.objects.select_related("golden_a", "golden_b", "assigned_to", "decided_by")
+        .filter(pk=candidate_id)
+        .first()
+    )
+    if candidate is None:
+        return None
+    a, b = candidate.golden_a, candidate.golden_b
+    sources: dict[uuid.UUID, list[SourceRecord]] = {a.id: [], b.id: []}
+    for record in (
+        SourceRecord.objects.filter(golden_id__in=[a.id, b.id])
+        .select_related("source")
+        .order_by("source__code", "source_key")
+    ):
+        sources[record.golden_id].append(record)
+    by_row: dict[str, Evidence] = {}
+    other: list[Evidence] = []
+    schema = domains.SCHEMAS[candidate.domain]
+    for item in evidence(candidate):
+        row = EXPLANATION_ROWS.get(item.field, item.field)
+        if row in schema and row not in by_row:
+            by_row[row] = item
+        else:
+            other.append(item)
+    rows = [
+        ReviewRow(
+            name=name,
+            label=label(name),
+            a=a.attributes.get(name),
+            b=b.attributes.get(name),
+            a_display=display(a.attributes.get(name)),
+            b_display=display(b.attributes.get(name)),
+            a_provenance=Provenance.of(a, name),
+            b_provenance=Provenance.of(b, name),
+            evidence=by_row.get(name),
+        )
+        for name in schema
+        if name in a.attributes or name in b.attributes or name in by_row
+    ]
+    workable = _workable(user, filters).only("id")
+    following = neighbour(workable, filters.ordering, candidate)
+    preceding = neighbour(workable, filters.ordering, candidate, backward=True)
+    return Review(
+        candidate=candidate,
+        rows=rows,
+        other_evidence=other,
+        sources_a=sources[a.id],
+        sources_b=sources[b.id],
+        etag=candidate_etag(candidate),
+        next_id=following.pk if following else None,
+        previous_id=preceding.pk if preceding else None,
+        pending=_pending(user, filters).count(),
+    )
+
+
+def chosen_values(*, candidate_id: int, choices: dict[str, str]) -> dict[str, Any]:
+    """The steward's picks ("a" or "b" per attribute) as the values the merge service expects."""
+    candidate = MatchCandidate.objects.select_related("golden_a", "golden_b").filter(pk=candidate_id).first()
+    if candidate is None:
+        return {}
+    sides = {"a": candidate.golden_a.attributes, "b": candidate.golden_b.attributes}
+    return {name: sides[side].get(name) for name, side in choices.items() if side in sides}
+
+
+# --- golden records: search and page ---
+
+
+@dataclass
+class SearchResult:
+    golden: GoldenRecord
+    summary: list[tuple[str, str]]  # (label, value)
+    sources: list[str]
+
+
+def golden_search(*, domain: str, q: str, cursor: str | None) -> Page[SearchResult]:
+    """Active golden records matching ``q`` (see ``GoldenRecordFilterSet.filter_q``), most recently changed first."""
+    queryset = GoldenRecordFilterSet(
+        {"q": q}, queryset=GoldenRecord.objects.filter(domain=domain, status=GoldenStatus.ACTIVE)
+    ).qs.prefetch_related(
+        Prefetch(
+            "source_records",
+            queryset=SourceRecord.objects.select_related("source")
+            .only("id", "golden_id", "source_key", "source__code")
+            .order_by("source__code", "source_key"),
+        )
+    )
+    page = keyset_page(queryset, ("-updated_at", "-id"), cursor, SEARCH_PAGE_SIZE)
+    results = [
+        SearchResult(
+            golden=g,
+            summary=[
+                (label(a), display(g.attributes.get(a))) for a in SUMMARY_ATTRIBUTES[domain] if g.attributes.get(a)
+            ],
+            sources=[f"{r.source.code}:{r.source_key}" for r in g.source_records.all()],
+        )
+        for g in page.items
+    ]
+    return Page(results, page.next_cursor, page.previous_cursor)
+
+
+@dataclass
+class GoldenAttribute:
+    name: str
+    label: str
+    value: Any
+    value_display: str
+    provenance: Provenance | None
+    lock: AttributeLock | None
+    owners: list[str]
+    governed: bool
+    pending: list[ChangeRequest] = field(default_factory=list)
+    input_type: str = "text"
+
+
+INPUT_TYPES = {"birth_date": "date", "loyalty_points": "number", "email": "email", "phone": "tel", "image_url": "url"}
+
+
+@dataclass
+class HistoryEntry:
+    version: GoldenVersion
+    changes: list[tuple[str, str, str]]  # (label, before, after)
+
+
+@dataclass
+class GoldenPage:
+    golden: GoldenRecord
+    attributes: list[GoldenAttribute]
+    sources: list[SourceRecord]
+    history: list[HistoryEntry]
+    history_truncated: bool
+    consents: list[ConsentState]
+    consent_events: list[ConsentEvent]
+    pending_changes: list[ChangeRequest]
+    candidates: list[tuple[MatchCandidate, GoldenRecord, str]]  # (candidate, the other record, score)
+
+    @property
+    def active(self) -> bool:
+        return self.golden.status == GoldenStatus.ACTIVE
+
+
+def _attributes(
+    golden: GoldenRecord,
+    locks: dict[str, AttributeLock],
+    rules: dict[str, OwnershipRule],
+    pending: list[ChangeRequest],
+    only: str | None = None,
+) -> list[GoldenAttribute]:
+    rows = []
+    for name in domains.SCHEMAS[golden.domain]:
+        if only is not None and name != only:
+            continue
+        rule = rules.get(name)
+        rows.append(
+            GoldenAttribute(
+                name=name,
+                label=label(name),
+                value=golden.attributes.get(name),
+                value_display=display(golden.attributes.get(name)),
+                provenance=Provenance.of(golden, name),
+                lock=locks.get(name),
+                owners=list(rule.owners) if rule else [],
+                governed=rule.governed if rule else True,
+                pending=[c for c in pending if c.attribute == name],
+                input_type=INPUT_TYPES.get(name, "text"),
+            )
+        )
+    return rows
+
+
+def _history(versions: list[GoldenVersion]) -> list[HistoryEntry]:
+    entries = []
+    for version in versions:
+        changes = version.changes if isinstance(version.changes, dict) else {}
+        entries.append(
+            HistoryEntry(
+                version=version,
+                changes=[
+                    (label(name), display(change.get("before")), display(change.get("after")))
+                    for name, change in changes.items()
+                    if isinstance(change, dict)
+                ],
+            )
+        )
+    return entries
+
+
+def golden_page(*, domain: str, golden_id: uuid.UUID) -> GoldenPage | None:
+    """Everything the golden record page shows, in nine queries."""
+    golden = GoldenRecord.objects.select_related("merged_into").filter(domain=domain, pk=golden_id).first()
+    if golden is None:
+        return None
+    locks = {lock.attribute: lock for lock in AttributeLock.objects.filter(golden=golden).select_related("locked_by")}
+    rules = {rule.attribute: rule for rule in OwnershipRule.objects.filter(domain=domain)}
+    pending = list(
+        ChangeRequest.objects.filter(golden=golden, status=ChangeRequestStatus.PENDING).select_related("requested_by")
+    )
+    versions = list(
+        GoldenVersion.objects.filter(golden=golden).select_related("actor_user", "actor_source")[: HISTORY_LIMIT + 1]
+    )
+    return GoldenPage(
+        golden=golden,
+        attributes=_attributes(golden, locks, rules, pending),
+        sources=list(
+            SourceRecord.objects.filter(golden=golden).select_related("source").order_by("source__code", "source_key")
+        ),
+        history=_history(versions[:HISTORY_LIMIT]),
+        history_truncated=len(versions) > HISTORY_LIMIT,
+        consents=list(ConsentState.objects.filter(golden=golden).select_related("purpose", "event__source")),
+        consent_events=list(
+            ConsentEvent.objects.filter(golden=golden).select_related("purpose", "source")[:CONSENT_EVENTS_LIMIT]
+        ),
+        pending_changes=pending,
+        candidates=[
+            (c, c.golden_b if c.golden_a_id == golden.id else c.golden_a, score_label(c.score))
+            for c in MatchCandidate.objects.filter(
+                Q(golden_a=golden) | Q(golden_b=golden), status=CandidateStatus.PENDING
+            )
+            .select_related("golden_a", "golden_b")
+            .order_by("-score", "-id")[:CANDIDATES_LIMIT]
+        ],
+    )
+
+
+def golden_attribute(*, golden: GoldenRecord, attribute: str) -> GoldenAttribute:
+    """One attribute row (after an edit): three queries."""
+    locks = {lock.attribute: lock for lock in AttributeLock.objects.filter(golden=golden, attribute=attribute)}
+    rules = {rule.attribute: rule for rule in OwnershipRule.objects.filter(domain=golden.domain, attribute=attribute)}
+    pending = list(
+        ChangeRequest.objects.filter(
+            golden=golden, attribute=attribute, status=ChangeRequestStatus.PENDING
+        ).select_related("requested_by")
+    )
+    return _attributes(golden, locks, rules, pending, only=attribute)[0]
+
+
+# --- change requests ---
+
+CHANGE_TABS = {
+    "pending": ("Waiting for approval", {"status": ChangeRequestStatus.PENDING}),
+    "approved": ("Approved", {"status": ChangeRequestStatus.APPROVED}),
+    "rejected": ("Rejected", {"status": ChangeRequestStatus.REJECTED}),
+    "all": ("All", {}),
+}
+
+
+@dataclass
+class ChangeRow:
+    change: ChangeRequest
+    attribute_label: str
+    current: str
+    requested: str
+
+
+def change_row(change: ChangeRequest) -> ChangeRow:
+    return ChangeRow(
+        change=change,
+        attribute_label=label(change.attribute),
+        current=display(change.golden.attributes.get(change.attribute)),
+        requested="(remove the steward value)" if change.unlock else display(change.value),
+    )
+
+
+def _changes() -> QuerySet[ChangeRequest]:
+    return ChangeRequest.objects.select_related("golden", "requested_by", "decided_by")
+
+
+def change_requests(*, tab: str, mine: bool, user: Any, cursor: str | None) -> tuple[Page[ChangeRow], dict[str, int]]:
+    """A page of change requests and the counts for the tabs: two queries."""
+    params: dict[str, str] = dict(CHANGE_TABS.get(tab, CHANGE_TABS["pending"])[1])
+    if mine:
+        params["requested_by"] = user.get_username()
+    queryset = ChangeRequestFilterSet(params, queryset=_changes()).qs
+    page = keyset_page(queryset, ("-requested_at", "-id"), cursor, CHANGES_PAGE_SIZE)
+    counts = ChangeRequest.objects.aggregate(
+        pending=Count("id", filter=Q(status=ChangeRequestStatus.PENDING)),
+        mine=Count("id", filter=Q(requested_by=user.pk)),
+    )
+    return Page([change_row(c) for c in page.items], page.next_cursor, page.previous_cursor), counts
+
+
+def change_request_row(*, request_id: int) -> ChangeRow | None:
+    change = _changes().filter(pk=request_id).first()
+    return change_row(change) if change else None

@@ -1,0 +1,1 @@
+"""Views of the steward UI, one module per area: thin, reads from ``..queries``, writes through the services."""

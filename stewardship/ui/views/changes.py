@@ -1,0 +1,71 @@
+"""Change requests (maker-checker): the list, and approve/reject for approvers who did not write the request."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from ... import services
+from ...errors import ApplicationError
+from .. import queries
+from ..access import is_approver, steward_required
+from ..forms import DecisionForm
+from .common import problem, wants_partial
+
+
+@steward_required
+@require_GET
+def change_list(request: HttpRequest) -> HttpResponse:
+    tab = request.GET.get("status") or "pending"
+    tab = tab if tab in queries.CHANGE_TABS else "pending"
+    mine = request.GET.get("mine") == "1"
+    page, counts = queries.change_requests(tab=tab, mine=mine, user=request.user, cursor=request.GET.get("cursor"))
+    context = {
+        "page": page,
+        "counts": counts,
+        "tab": tab,
+        "mine": mine,
+        "tabs": [(key, value[0]) for key, value in queries.CHANGE_TABS.items()],
+        "approver": is_approver(request.user),
+    }
+    return render(request, "stewardship/change_requests.html", context)
+
+
+def _decide(request: HttpRequest, request_id: int, approve: bool) -> HttpResponse:
+    # The service refuses too; checking first gives a person the 403 page rather than a form error.
+    if not is_approver(request.user):
+        raise PermissionDenied("Only a user with the approver role can decide change requests.")
+    form = DecisionForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    service = services.change_request_approve if approve else services.change_request_reject
+    try:
+        change = service(request_id=request_id, user=request.user, comment=comment)
+    except ApplicationError as error:
+        return problem(request, error, back_url=reverse("ui:change-requests"), back_label="Back to change requests")
+    verb = "Approved and applied" if approve else "Rejected"
+    message = f"{verb}: {queries.label(change.attribute)} of {change.golden.display_name}."
+    if wants_partial(request):
+        row = queries.change_request_row(request_id=request_id)
+        return render(
+            request,
+            "stewardship/partials/change_request_row.html",
+            {"row": row, "approver": True, "notice": message},
+        )
+    messages.success(request, message)
+    return redirect(reverse("ui:change-requests"))
+
+
+@steward_required
+@require_POST
+def approve(request: HttpRequest, request_id: int) -> HttpResponse:
+    return _decide(request, request_id, approve=True)
+
+
+@steward_required
+@require_POST
+def reject(request: HttpRequest, request_id: int) -> HttpResponse:
+    return _decide(request, request_id, approve=False)
