@@ -207,7 +207,7 @@ def load_retail(domain: str, *, customers: int, products: int, seed: int) -> Dat
         records,
         entities,
         pairs_from_entities(entities),
-        f"generated (bench/retail_data.py, seed {seed}); truth: the generating {what}",
+        f"generated (bench/retail_data/, seed {seed}); truth: the generating {what}",
         dropped,
         cases=[r.cases for r in source],
         groups=[r.group for r in source],
