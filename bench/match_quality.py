@@ -449,6 +449,12 @@ def main(argv: list[str] | None = None) -> int:
             f"\n{name}: {dataset.n} {dataset.domain} records, {len(dataset.true_pairs)} true pairs, read in "
             f"{load_seconds:.1f}s; values left out: {dropped}\n  mapping: {dataset.mapping}"
         )
+        if dataset.domain == "customer":
+            names_only = quality_data.names_only_pairs(dataset)
+            print(
+                "  true pairs sharing no email, phone, account number, birth date, postcode or street line: "
+                f"{names_only} ({names_only / len(dataset.true_pairs):.1%}); on their own, only names link them"
+            )
 
         started = time.perf_counter()
         engine = run_engine(dataset, max_block_size)

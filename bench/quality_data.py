@@ -15,6 +15,7 @@ Truth is a set of record-index pairs ``(i, j)``, ``i < j``, encoded as ``i * n +
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +74,49 @@ def read_usable(domain: str, attributes: dict[str, Any], dropped: Counter[str]) 
         read = domains.read_attributes(domain, {k: v for k, v in attributes.items() if k not in read.errors})
     dropped.update(f"{name} (quality warning)" for name in read.warnings)
     return read.usable
+
+
+# --- a light, engine-independent normal form (Splink's input; the evidence count) ------------------------------------
+
+IDENTIFYING = ("email", "phone", "erp_account_number", "birth_date", "postal_code", "address_line1")
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().split())
+
+
+def _email(value: str) -> str:
+    local, _, host = value.strip().lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if host in ("gmail.com", "googlemail.com"):
+        local, host = local.replace(".", ""), "gmail.com"
+    return f"{local}@{host}"
+
+
+def comparable(record: dict[str, Any]) -> dict[str, Any]:
+    """A customer record as a careful user cleans it before matching, without the engine's normalisers: names,
+    city and street folded, email canonical (lower case, no +tag, gmail dots), postcode without spaces."""
+    row: dict[str, Any] = {}
+    for name in ("given_name", "family_name", "city", "address_line1"):
+        row[name] = _fold(record[name]) if record.get(name) else None
+    row["birth_date"] = record.get("birth_date")
+    row["email"] = _email(record["email"]) if record.get("email") else None
+    row["phone"] = record.get("phone")
+    row["postal_code"] = record["postal_code"].replace(" ", "").upper() if record.get("postal_code") else None
+    row["erp_account_number"] = record.get("erp_account_number")
+    return row
+
+
+def names_only_pairs(dataset: Dataset) -> int:
+    """True pairs whose records share no identifying value (email, phone, account number, birth date, postcode,
+    street line): compared on their own, only names can link them; a golden record can, through a third record."""
+    rows = [comparable(r) for r in dataset.records]
+    count = 0
+    for i, j in zip(*np.divmod(dataset.true_pairs, dataset.n), strict=True):
+        a, b = rows[i], rows[j]
+        count += not any(a[k] is not None and a[k] == b[k] for k in IDENTIFYING)
+    return count
 
 
 def _text(value: Any) -> str | None:

@@ -2,8 +2,9 @@
 
 A competent configuration, the one the Splink tutorials teach, chosen from the columns a data set has:
 
-- input: the same usable attributes Steward matches on, lightly cleaned the way a Splink user would (names folded to
-  lower case without accents, email in its canonical form, postcode without spaces);
+- input: the same usable attributes Steward matches on, lightly cleaned the way a Splink user would
+  (``quality_data.comparable``: names folded to lower case without accents, email in its canonical form, postcode
+  without spaces);
 - blocking for prediction on several fields: email; phone; account number; given + family name; family name +
   postcode; given name + postcode; birth date;
 - comparisons: given and family name with Jaro-Winkler levels (0.92 / 0.88 / 0.7) and term-frequency adjustments,
@@ -19,14 +20,12 @@ from __future__ import annotations
 
 import logging
 import time
-import unicodedata
 import warnings
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from bench.quality_data import Dataset, pair_keys
+from bench.quality_data import Dataset, comparable, pair_keys
 
 SPLINK_COLUMNS = (
     "given_name",
@@ -49,39 +48,13 @@ class SplinkRun:
     columns: list[str]
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().split())
-
-
-def _email(value: str) -> str:
-    local, _, host = value.strip().lower().rpartition("@")
-    local = local.split("+", 1)[0]
-    if host in ("gmail.com", "googlemail.com"):
-        local, host = local.replace(".", ""), "gmail.com"
-    return f"{local}@{host}"
-
-
-def _clean(record: dict[str, Any]) -> dict[str, Any]:
-    """The cleaning a Splink user does before matching (Splink's own, not the engine's normalisers)."""
-    row: dict[str, Any] = {}
-    for name in ("given_name", "family_name", "city", "address_line1"):
-        row[name] = _fold(record[name]) if record.get(name) else None
-    row["birth_date"] = record.get("birth_date")
-    row["email"] = _email(record["email"]) if record.get("email") else None
-    row["phone"] = record.get("phone")
-    row["postal_code"] = record["postal_code"].replace(" ", "").upper() if record.get("postal_code") else None
-    row["erp_account_number"] = record.get("erp_account_number")
-    return row
-
-
 def run_splink(dataset: Dataset, *, seed: int = 1) -> SplinkRun:
     import pandas as pd
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     started = time.perf_counter()
-    frame = pd.DataFrame([_clean(r) for r in dataset.records], columns=list(SPLINK_COLUMNS))
+    frame = pd.DataFrame([comparable(r) for r in dataset.records], columns=list(SPLINK_COLUMNS))
     frame.insert(0, "unique_id", np.arange(dataset.n, dtype=np.int64))
     have = [c for c in SPLINK_COLUMNS if frame[c].notna().any()]
     frame = frame[["unique_id", *have]]

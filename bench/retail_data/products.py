@@ -24,9 +24,9 @@ class _ProductType(NamedTuple):
 # base|ERP name|ERP category|shop category|size unit|sizes|colours|sibling lines (comma-separated, "" = plain)
 _PRODUCT_TABLE = """
 Cola|COLA|Beverages > Soft drinks|Drinks/Soft drinks|ml|330 500 1000 1500||,Zero,Cherry
-Orange Juice|O-JUICE|Beverages > Juices|Drinks/Juices|ml|250 1000 1500||,with pulp
+Orange Juice|ORANGE JUICE|Beverages > Juices|Drinks/Juices|ml|250 1000 1500||,with pulp
 Apple Juice|APPLE JUICE|Beverages > Juices|Drinks/Juices|ml|1000 1500||,cloudy
-Sparkling Mineral Water|MIN.WATER SPARKL|Beverages > Water|Drinks/Water|ml|500 750 1000 1500||,Medium
+Sparkling Mineral Water|MINERAL WATER SPARKLING|Beverages > Water|Drinks/Water|ml|500 750 1000 1500||,Medium
 Iced Tea|ICED TEA|Beverages > Soft drinks|Drinks/Soft drinks|ml|500 1500||Peach,Lemon
 Energy Drink|ENERGY DRINK|Beverages > Soft drinks|Drinks/Energy|ml|250 500||,Sugarfree
 Oat Drink|OAT DRINK|Dairy > Alternatives|Fridge/Plant drinks|ml|1000||,Barista
@@ -35,12 +35,12 @@ Olive Oil Extra Virgin|OLIVE OIL EV|Grocery > Oils|Pantry/Oil & vinegar|ml|500 7
 Balsamic Vinegar|BALSAMIC VIN|Grocery > Oils|Pantry/Oil & vinegar|ml|250 500||
 Shampoo|SHAMPOO|Drugstore > Hair|Beauty/Hair care|ml|250 400||Repair,Volume,Anti-dandruff
 Shower Gel|SHOWER GEL|Drugstore > Body|Beauty/Body care|ml|250 500||Sensitive,Sport
-Liquid Detergent|LIQ DETERGENT|Household > Laundry|Home/Laundry|ml|1500 3000||Color,Universal
+Liquid Detergent|LIQUID DETERGENT|Household > Laundry|Home/Laundry|ml|1500 3000||Color,Universal
 Dish Soap|DISH SOAP|Household > Kitchen|Home/Cleaning|ml|500 1000||Lemon,Sensitive
 Basmati Rice|BASMATI RICE|Grocery > Rice|Pantry/Rice & grains|g|500 1000 2000 5000||
 Spaghetti|SPAGHETTI|Grocery > Pasta|Pantry/Pasta|g|500 1000||,wholewheat
 Fusilli|FUSILLI|Grocery > Pasta|Pantry/Pasta|g|500 1000||
-Ground Coffee|GR COFFEE|Grocery > Coffee|Pantry/Coffee & tea|g|250 500 1000||Espresso,Crema,Decaf
+Ground Coffee|GROUND COFFEE|Grocery > Coffee|Pantry/Coffee & tea|g|250 500 1000||Espresso,Crema,Decaf
 Coffee Beans|COFFEE BEANS|Grocery > Coffee|Pantry/Coffee & tea|g|500 1000||Espresso,Crema
 Peanut Butter|PEANUT BUTTER|Grocery > Spreads|Pantry/Spreads|g|350 500||Crunchy,Smooth
 Dark Chocolate 70%|DARK CHOC 70%|Grocery > Sweets|Pantry/Chocolate|g|100 200||,Sea salt
@@ -93,6 +93,8 @@ def _product_types() -> list[_ProductType]:
 
 
 _PRODUCT_TYPES = _product_types()
+# price range of the smallest size, by the unit a product is sold in (groceries by volume or weight are cheap)
+_PRICES = {"ml": (0.5, 9.0), "g": (0.8, 12.0), "apparel": (9.0, 79.0), "shoe": (39.0, 149.0), "dims": (9.0, 49.0)}
 # brand, its spellings in other systems, GS1 prefix (country of the brand owner; "0" = US/Canada, UPC-A)
 _BRANDS: list[tuple[str, list[str], str]] = [
     ("Fizz-Co", ["Fizz Co", "FizzCo"], "40"),
@@ -223,7 +225,7 @@ def _catalogue(rng: random.Random, target_records: int) -> list[_Item]:
             chosen_colours = (
                 rng.sample(colours, k=rng.randint(min(2, len(colours)), len(colours))) if colours else [None]
             )
-            base_price = round(rng.uniform(0.8, 60.0), 2)
+            base_price = round(rng.uniform(*_PRICES.get(_PRODUCT_TYPES[ptype].size_kind, (3.0, 30.0))), 2)
             for size in chosen_sizes:
                 for colour in chosen_colours:
                     ref = item_refs.get(brand, rng.randrange(100, 900)) + rng.randint(1, 7)
