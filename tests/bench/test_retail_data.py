@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DIGEST = """
 import hashlib, os, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stewardship.settings")
+os.environ.setdefault("STEWARD_DEV", "1")
 django.setup()
 from bench.retail_data import generate
 data = generate(customers=1500, products=600, seed=11)
