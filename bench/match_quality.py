@@ -393,9 +393,10 @@ def engine_version() -> str:
         except (OSError, subprocess.CalledProcessError):
             return ""
 
-    commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--", "stewardship")
-    return f"{commit} + uncommitted changes in stewardship/" if dirty else commit
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    engine = git("log", "-1", "--format=%h", "--", "stewardship/matching") or "unknown"
+    dirty = git("status", "--porcelain", "--", "stewardship/matching")
+    return f"stewardship/matching at {engine} (HEAD {head})" + (" + uncommitted changes" if dirty else "")
 
 
 # --- main -----------------------------------------------------------------------------------------------------------
@@ -434,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     version = engine_version()
     print(
-        f"Steward match quality: engine at {version}; thresholds review {t.review}, auto_link {t.auto_link}; "
+        f"Steward match quality: {version}; thresholds review {t.review}, auto_link {t.auto_link}; "
         f"max_block_size {max_block_size}"
     )
 
