@@ -47,6 +47,7 @@ django.setup()
 from bench import quality_data  # noqa: E402
 from bench.quality_data import Dataset, pair_keys  # noqa: E402
 from stewardship import matching  # noqa: E402
+from stewardship.matching.training import train  # noqa: E402
 from stewardship.models import MatchSettings  # noqa: E402
 
 # The issue's targets: F1 (at >= review) per public data set; the MDM view on the retail data.
@@ -88,7 +89,9 @@ def scored(dataset: Dataset, keys: np.ndarray, scores: np.ndarray) -> Scored:
 # --- the engine ----------------------------------------------------------------------------------------------------
 
 
-def run_engine(dataset: Dataset, max_block_size: int) -> Scored:
+def run_engine(dataset: Dataset, max_block_size: int, *, trained: bool = False) -> Scored:
+    """The engine with its own weight table, or (``trained``) with weights estimated from the data set itself by
+    ``matching.training.train`` (unsupervised EM, what ``manage.py train_matcher`` does on stored records)."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     feats = [matching.features(dataset.domain, record) for record in dataset.records]
@@ -96,8 +99,13 @@ def run_engine(dataset: Dataset, max_block_size: int) -> Scored:
     started = time.perf_counter()
     left, right, oversized = matching.pair_candidates(dataset.domain, feats, max_block_size=max_block_size)
     timings["blocking"] = time.perf_counter() - started
+    model = None
+    if trained:
+        started = time.perf_counter()
+        model = train(dataset.domain, feats, left, right)
+        timings["training"] = time.perf_counter() - started
     started = time.perf_counter()
-    scores = np.asarray(matching.score_pairs(dataset.domain, feats, left, right), dtype=np.float64)
+    scores = np.asarray(matching.score_pairs(dataset.domain, feats, left, right, model=model), dtype=np.float64)
     timings["scoring"] = time.perf_counter() - started
     result = scored(dataset, pair_keys(dataset.n, left, right), scores)
     result.seconds = timings
@@ -325,7 +333,7 @@ MDM_HEADERS = (
 def _pairwise_row(r: dict[str, Any]) -> list[str]:
     m, target = r["metrics"], F1_TARGETS.get(r["dataset"])
     target_text = ""
-    if target and r["matcher"] == "steward":
+    if target and r["matcher"].startswith("steward"):
         target_text = f"≥{target} {_check(m['at_review']['f1'], target)}"
     elif target:
         target_text = f"({_check(m['at_0.5']['f1'], target)} at ≥0.5)"
@@ -459,17 +467,18 @@ def main(argv: list[str] | None = None) -> int:
                 f"{names_only} ({names_only / len(dataset.true_pairs):.1%}); on their own, only names link them"
             )
 
-        started = time.perf_counter()
-        engine = run_engine(dataset, max_block_size)
-        seconds = time.perf_counter() - started
-        metrics = evaluate(dataset, engine, t)
-        results.append({"dataset": name, "matcher": "steward", "seconds": seconds, "metrics": metrics})
-        timing = ", ".join(f"{k} {v:.2f}s" for k, v in engine.seconds.items())
-        print(f"  steward: {timing}" + "".join(f"\n  note: {note}" for note in engine.notes))
-        if dataset.cases is not None:
-            cases[f"{name}/steward"] = hard_cases(dataset, engine, t)
-        if args.errors:
-            print_errors(dataset, engine, t, args.errors)
+        for matcher, trained in (("steward", False), ("steward-em", True)):
+            started = time.perf_counter()
+            engine = run_engine(dataset, max_block_size, trained=trained)
+            seconds = time.perf_counter() - started
+            metrics = evaluate(dataset, engine, t)
+            results.append({"dataset": name, "matcher": matcher, "seconds": seconds, "metrics": metrics})
+            timing = ", ".join(f"{k} {v:.2f}s" for k, v in engine.seconds.items())
+            print(f"  {matcher}: {timing}" + "".join(f"\n  note: {note}" for note in engine.notes))
+            if dataset.cases is not None:
+                cases[f"{name}/{matcher}"] = hard_cases(dataset, engine, t)
+            if args.errors:
+                print_errors(dataset, engine, t, args.errors)
 
         if not args.no_splink and dataset.domain == "customer":
             from bench.splink_peer import run_splink
