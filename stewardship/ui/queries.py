@@ -70,7 +70,12 @@ LABELS = {
     "address_line2": "Address line 2",
     "birth_date": "Date of birth",
     "postal_code": "Postcode",
+    "merged": "Merged in",
+    "unmerged_from": "Split out of",
+    "split_out": "Split out",
 }
+# History entries whose value is another golden record's id: shown as a link to it.
+GOLDEN_REFERENCES = frozenset({"merged", "unmerged_from"})
 # Matcher fields that compare several attributes at once, shown on the row of the first one.
 EXPLANATION_ROWS = {"address": "address_line1"}
 # What a search result or queue row shows beside the name.
@@ -503,7 +508,7 @@ INPUT_TYPES = {"birth_date": "date", "loyalty_points": "number", "email": "email
 @dataclass
 class HistoryEntry:
     version: GoldenVersion
-    changes: list[tuple[str, str, str]]  # (label, before, after)
+    changes: list[tuple[str, str, str, str]]  # (label, before, after, golden id the change refers to or "")
 
 
 @dataclass
@@ -552,6 +557,13 @@ def _attributes(
     return rows
 
 
+def _golden_reference(value: Any) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return ""
+
+
 def _history(versions: list[GoldenVersion]) -> list[HistoryEntry]:
     entries = []
     for version in versions:
@@ -560,7 +572,12 @@ def _history(versions: list[GoldenVersion]) -> list[HistoryEntry]:
             HistoryEntry(
                 version=version,
                 changes=[
-                    (label(name), display(change.get("before")), display(change.get("after")))
+                    (
+                        label(name),
+                        display(change.get("before")),
+                        display(change.get("after")),
+                        _golden_reference(change.get("after")) if name in GOLDEN_REFERENCES else "",
+                    )
                     for name, change in changes.items()
                     if isinstance(change, dict)
                 ],

@@ -1,0 +1,295 @@
+"""The steward UI in a real browser: Debian's Chromium driven by Playwright against a live server on the test
+database. Each test saves full-page screenshots of the pages it passes through into artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connections
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from stewardship.models import CandidateStatus, GoldenRecord, MatchCandidate, NotAMatch
+
+from .conftest import ingest, propose
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    # Playwright's sync API keeps an event loop running in this thread. Django refuses ORM calls from a thread with a
+    # running loop unless told that it is safe (it is: the loop only drives the browser), and keeps the database
+    # connections of such a thread apart from its plain ones: the test database's serialized contents, which
+    # transactional tests restore, are handed over to them.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    serialized = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_playwright() as playwright:
+            for alias, contents in serialized.items():
+                if contents is not None:
+                    connections[alias]._test_serialized_contents = contents
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+            yield browser
+            browser.close()
+            connections.close_all()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
+    opened: list[BrowserContext] = []
+    yield opened
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture
+def open_as(browser: Browser, contexts: list[BrowserContext], live_server):
+    """A browser page signed in (through the login form) as ``username``."""
+
+    def sign_in(username: str) -> Page:
+        context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=live_server.url)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(f"pw-{username}-123!")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+        return page
+
+    return sign_in
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def persona(username: str, *roles: str) -> User:
+    user = User.objects.create_user(username=username, password=f"pw-{username}-123!")
+    user.groups.add(*Group.objects.filter(name__in=roles))
+    return user
+
+
+@pytest.fixture
+def people(fast_passwords):
+    return persona("stella", "steward"), persona("arthur", "steward", "approver")
+
+
+@pytest.fixture
+def pairs(people):
+    """Two candidates: Ann Lee (CDP) / A. Lee (ERP), then Bob Stone (loyalty) / Robert Stone (commerce)."""
+    ann = ingest(
+        "cdp",
+        "C1",
+        given_name="Ann",
+        family_name="Lee",
+        email="ann@example.com",
+        address_line1="1 High St",
+        postal_code="69001",
+        city="Lyon",
+        country="FR",
+    )
+    a_lee = ingest(
+        "erp",
+        "E1",
+        given_name="A.",
+        family_name="Lee",
+        email="alee@corp.example",
+        address_line1="1 High Street",
+        postal_code="75001",
+        city="Paris",
+        country="FR",
+        erp_account_number="ACC-1",
+    )
+    bob = ingest("loyalty", "L1", given_name="Bob", family_name="Stone", email="bob@example.com", city="Leeds")
+    robert = ingest(
+        "commerce", "W1", given_name="Robert", family_name="Stone", email="rstone@shop.example", city="Leeds"
+    )
+    MatchCandidate.objects.all().delete()
+    return (ann, a_lee, propose(ann, a_lee, score=0.93)), (bob, robert, propose(bob, robert, score=0.88))
+
+
+def test_a_steward_merges_choosing_a_value_sees_the_golden_record_and_unmerges(open_as, pairs):
+    (ann, a_lee, first), (_, _, second) = pairs
+    page = open_as("stella")
+    shot(page, "01-dashboard")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Review queue").click()
+    expect(page.get_by_role("heading", name="2 pending candidates")).to_be_visible()
+    shot(page, "02-review-queue")
+
+    page.get_by_role("link", name=re.compile(r"^Review: (Ann Lee and A\. Lee|A\. Lee and Ann Lee)$")).click()
+    expect(page).to_have_url(re.compile(rf"/review/{first.pk}/$"))
+    expect(page.get_by_role("heading", name="Same customer?")).to_be_visible()
+    shot(page, "03-review-side-by-side")
+    page.get_by_role("radio", name="city: Paris").check()
+    page.get_by_role("button", name="Merge").click()
+
+    # The next candidate opens in place, with what happened to the last one.
+    expect(page).to_have_url(re.compile(rf"/review/{second.pk}/$"))
+    expect(page.get_by_role("status").filter(has_text="Merged:")).to_be_visible()
+    survivor = GoldenRecord.objects.get(pk=ann)
+    assert survivor.attributes["city"] == "Paris"
+    assert GoldenRecord.objects.get(pk=a_lee).merged_into_id == ann
+
+    page.get_by_role("status").get_by_role("link", name="Ann Lee").click()
+    expect(page).to_have_url(re.compile(rf"/customers/{ann}/$"))
+    sources = page.get_by_role("region", name=re.compile("Source records"))
+    expect(sources.get_by_role("row")).to_have_count(3)  # a header and both source records
+    expect(sources).to_contain_text("C1")
+    expect(sources).to_contain_text("E1")
+    city = page.locator("#attr-city")
+    expect(city).to_contain_text("Paris")
+    expect(city.locator(".lock")).to_be_visible()  # the steward's choice is locked
+    history = page.get_by_role("region", name="History")
+    expect(history.locator(".timeline-item").first).to_contain_text("Merge")
+    expect(history.locator(".timeline-item").first).to_contain_text("by stella")
+    shot(page, "04-golden-record")
+
+    page.get_by_text("Unmerge erp:E1").click()
+    page.get_by_role("button", name="Split it out").click()
+    expect(page.get_by_role("status").filter(has_text="Split erp:E1 out")).to_be_visible()
+    expect(sources.get_by_role("row")).to_have_count(2)
+    assert GoldenRecord.objects.get(pk=a_lee).status == "active"
+    expect(history.locator(".timeline-item").first).to_contain_text("Unmerge")
+
+
+def test_keyboard_skip_previous_not_a_match_and_merge_and_the_rejected_pair_never_comes_back(open_as, pairs):
+    (ann, a_lee, first), (_, _, second) = pairs
+    page = open_as("stella")
+    page.goto("/review/")
+    page.keyboard.press("j")  # focus moves to the first candidate of the queue
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/review/{first.pk}/$"))
+    page.keyboard.press("s")  # skip
+    expect(page).to_have_url(re.compile(rf"/review/{second.pk}/$"))
+    page.keyboard.press("k")  # previous
+    expect(page).to_have_url(re.compile(rf"/review/{first.pk}/$"))
+    page.keyboard.press("j")  # next
+    expect(page).to_have_url(re.compile(rf"/review/{second.pk}/$"))
+    page.keyboard.press("k")
+    expect(page).to_have_url(re.compile(rf"/review/{first.pk}/$"))
+
+    page.keyboard.press("n")  # not a match: the next candidate opens
+    expect(page.get_by_role("status").filter(has_text="Not a match")).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"/review/{second.pk}/$"))
+    assert MatchCandidate.objects.get(pk=first.pk).status == CandidateStatus.REJECTED
+    assert NotAMatch.objects.count() == 1
+
+    page.keyboard.press("m")  # merge the last one: nothing left, back to the queue
+    expect(page).to_have_url(re.compile(r"/review/$"))
+    expect(page.get_by_role("heading", name="0 pending candidates")).to_be_visible()
+    assert MatchCandidate.objects.get(pk=second.pk).status == CandidateStatus.MERGED
+
+    # The sources send Ann Lee and A. Lee again: the pair stays apart.
+    ingest("cdp", "C1", when="2026-02-01T10:00:00Z", given_name="Ann", family_name="Lee", email="ann@example.com")
+    ingest("erp", "E1", when="2026-02-01T10:00:00Z", given_name="A.", family_name="Lee", email="alee@corp.example")
+    page.reload()
+    expect(page.get_by_role("heading", name="0 pending candidates")).to_be_visible()
+    assert not MatchCandidate.objects.filter(status=CandidateStatus.PENDING).exists()
+
+
+def test_an_edit_waits_for_another_approver_who_applies_it_and_the_author_cannot(open_as, pairs):
+    (ann, _, _), _ = pairs
+    stella = open_as("stella")
+    stella.goto("/customers/")
+    stella.get_by_role("searchbox", name="Search customers").press_sequentially("ann le", delay=20)
+    results = stella.get_by_role("region", name=re.compile("Results for"))
+    expect(results.get_by_role("link", name="Ann Lee")).to_be_visible()  # as she types, no submit
+    expect(results.get_by_role("link", name="A. Lee")).to_have_count(0)
+    shot(stella, "05-customer-search")
+    results.get_by_role("link", name="Ann Lee").click()
+
+    stella.get_by_role("link", name="Edit email").click()
+    stella.get_by_label("New email").fill("ann.lee@example.com")
+    stella.get_by_label("Why").fill("she called to correct it")
+    stella.get_by_role("button", name="Request change").click()
+    expect(stella.locator("#attr-email")).to_contain_text("Waiting for approval")
+    stella.goto("/change-requests/")
+    expect(stella.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)  # she is no approver
+
+    arthur = open_as("arthur")
+    arthur.goto(f"/customers/{ann}/")
+    arthur.get_by_role("link", name="Edit city").click()
+    arthur.get_by_label("New city").fill("Nice")
+    arthur.get_by_role("button", name="Request change").click()
+    expect(arthur.locator("#attr-city")).to_contain_text("Waiting for approval")
+    arthur.goto("/change-requests/")
+    his = arthur.get_by_role("row").filter(has_text="Nice")
+    hers = arthur.get_by_role("row").filter(has_text="ann.lee@example.com")
+    expect(his).to_contain_text("Yours: another approver decides")
+    expect(his.get_by_role("button")).to_have_count(0)  # the author cannot approve his own
+    shot(arthur, "06-change-requests")
+    hers.get_by_label("Comment on the decision").fill("confirmed with the customer")
+    hers.get_by_role("button", name=re.compile("^Approve")).click()
+    expect(hers).to_contain_text("Approved and applied")
+    expect(hers).to_contain_text("confirmed with the customer")
+
+    arthur.goto(f"/customers/{ann}/")
+    email = arthur.locator("#attr-email")
+    expect(email).to_contain_text("ann.lee@example.com")
+    expect(email.locator(".lock")).to_be_visible()
+    latest = arthur.get_by_role("region", name="History").locator(".timeline-item").first
+    expect(latest).to_contain_text("Steward edit")
+    expect(latest).to_contain_text("approved by arthur")
+    expect(latest.locator(".before")).to_have_text("ann@example.com")
+    expect(latest.locator(".after")).to_have_text("ann.lee@example.com")
+    expect(arthur.locator("#attr-city")).to_contain_text("Waiting for approval")  # his own still waits
+    shot(arthur, "07-golden-record-after-approval")
+
+
+def test_the_steward_who_decides_second_is_told_and_nothing_changes(open_as, pairs):
+    (_, _, first), _ = pairs
+    stella, arthur = open_as("stella"), open_as("arthur")
+    stella.goto(f"/review/{first.pk}/")
+    arthur.goto(f"/review/{first.pk}/")
+    arthur.get_by_role("button", name="Merge").click()
+    expect(arthur.get_by_role("status").filter(has_text="Merged:")).to_be_visible()
+    stella.get_by_role("button", name="Not a match").click()
+    alert = stella.get_by_role("alert")
+    expect(alert).to_contain_text("Someone else got there first")
+    expect(alert).to_contain_text("already decided by arthur")
+    expect(stella.get_by_role("button", name="Merge")).to_have_count(0)  # the pair is shown as it now is
+    shot(stella, "08-review-conflict")
+    assert MatchCandidate.objects.get(pk=first.pk).status == CandidateStatus.MERGED
+    assert not NotAMatch.objects.exists()
+
+
+def test_the_other_pages_read_like_the_product(open_as, pairs, live_server):
+    page = open_as("stella")
+    ingest(
+        "erp",
+        "SKU-1",
+        domain="product",
+        gtin="4006381333931",
+        sku="SKU-1",
+        name="Acme Ceramic mug 350 ml",
+        brand="Acme",
+        price="9.90",
+        currency="EUR",
+    )
+    page.goto("/products/")
+    page.get_by_role("searchbox", name="Search products").fill("4006381333931")
+    expect(page.get_by_role("link", name="Acme Ceramic mug 350 ml")).to_be_visible()
+    shot(page, "09-product-search")
+    page.goto("/customers/00000000-0000-0000-0000-000000000000/")
+    expect(page.get_by_role("heading", name="We couldn’t find that")).to_be_visible()
+    shot(page, "10-not-found")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/login/$"))
+    shot(page, "00-sign-in")
