@@ -107,6 +107,19 @@ def score_label(score: float) -> str:
     return f"{math.floor(score * 1000) / 1000:.3f}"
 
 
+def waiting(since: datetime, now: datetime | None = None) -> str:
+    """How long something has waited, as a steward triages: "just now", "12 min", "5 h", "3 days"."""
+    seconds = ((now or timezone.now()) - since).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h"
+    days = int(seconds // 86400)
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
 def _when(value: str | None) -> datetime | None:
     return parse_datetime(value) if value else None
 
@@ -277,14 +290,22 @@ def evidence(candidate: MatchCandidate) -> list[Evidence]:
 class QueueRow:
     candidate: MatchCandidate
     score: str
+    waiting: str
     summary_a: list[str]
     summary_b: list[str]
     agrees: list[str]  # fields that count for the match, strongest first
     disagrees: list[str]
 
 
+def _shown(golden: GoldenRecord, name: str) -> str:
+    value = golden.attributes.get(name)
+    if name == "price" and value and golden.attributes.get("currency"):
+        return f"{value} {golden.attributes['currency']}"
+    return display(value)
+
+
 def _summary(golden: GoldenRecord) -> list[str]:
-    return [display(golden.attributes.get(a)) for a in SUMMARY_ATTRIBUTES[golden.domain] if golden.attributes.get(a)]
+    return [_shown(golden, a) for a in SUMMARY_ATTRIBUTES[golden.domain] if golden.attributes.get(a)]
 
 
 def queue_row(candidate: MatchCandidate) -> QueueRow:
@@ -292,6 +313,7 @@ def queue_row(candidate: MatchCandidate) -> QueueRow:
     return QueueRow(
         candidate=candidate,
         score=score_label(candidate.score),
+        waiting=waiting(candidate.created_at),
         summary_a=_summary(candidate.golden_a),
         summary_b=_summary(candidate.golden_b),
         agrees=[e.label for e in items if e.weight > 0][:3],
@@ -376,6 +398,10 @@ class Review:
     @property
     def score(self) -> str:
         return score_label(self.candidate.score)
+
+    @property
+    def waiting(self) -> str:
+        return waiting(self.candidate.created_at)
 
     @property
     def decided(self) -> bool:
@@ -478,9 +504,7 @@ def golden_search(*, domain: str, q: str, cursor: str | None) -> Page[SearchResu
     results = [
         SearchResult(
             golden=g,
-            summary=[
-                (label(a), display(g.attributes.get(a))) for a in SUMMARY_ATTRIBUTES[domain] if g.attributes.get(a)
-            ],
+            summary=[(label(a), _shown(g, a)) for a in SUMMARY_ATTRIBUTES[domain] if g.attributes.get(a)],
             sources=[f"{r.source.code}:{r.source_key}" for r in g.source_records.all()],
         )
         for g in page.items

@@ -131,6 +131,10 @@ def test_a_steward_merges_choosing_a_value_sees_the_golden_record_and_unmerges(o
     shot(page, "01-dashboard")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Review queue").click()
     expect(page.get_by_role("heading", name="2 pending candidates")).to_be_visible()
+    page.get_by_role("button", name=f"Claim candidate {second.pk}").click()  # claimed in place, no reload
+    expect(page.locator(f"#candidate-{second.pk}")).to_contain_text("you")
+    expect(page.get_by_role("button", name=f"Claim candidate {second.pk}")).to_have_count(0)
+    assert MatchCandidate.objects.get(pk=second.pk).assigned_to.username == "stella"
     shot(page, "02-review-queue")
 
     page.get_by_role("link", name=re.compile(r"^Review: (Ann Lee and A\. Lee|A\. Lee and Ann Lee)$")).click()
@@ -285,7 +289,8 @@ def test_the_other_pages_read_like_the_product(open_as, pairs, live_server):
     )
     page.goto("/products/")
     page.get_by_role("searchbox", name="Search products").fill("4006381333931")
-    expect(page.get_by_role("link", name="Acme Ceramic mug 350 ml")).to_be_visible()
+    results = page.get_by_role("region", name="Results for “4006381333931”")
+    expect(results.get_by_role("link", name="Acme Ceramic mug 350 ml")).to_be_visible()
     shot(page, "09-product-search")
     page.goto("/customers/00000000-0000-0000-0000-000000000000/")
     expect(page.get_by_role("heading", name="We couldn’t find that")).to_be_visible()
