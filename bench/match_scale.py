@@ -268,6 +268,12 @@ def main() -> None:
     parser.add_argument("--skip-engine", action="store_true")
     parser.add_argument("--skip-db", action="store_true")
     parser.add_argument("--reuse-db", action="store_true", help="keep the database if it holds >= --db-size records")
+    parser.add_argument(
+        "--no-prewarm",
+        dest="prewarm",
+        action="store_false",
+        help="measure upserts without first reading the looked-up tables into the OS cache (a cold database)",
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile each engine stage after its timed run")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     args = parser.parse_args()

@@ -549,6 +549,7 @@ def print_db(load_result: dict[str, Any] | None, r: dict[str, Any], stored: int)
         print(f"{'rows':<22}{json.dumps(load_result['rows'])}")
         print(f"{'table sizes':<22}{json.dumps(load_result['sizes'])}")
     print(f"{'stored customers':<22}{stored:,}")
+    print(f"{'server':<22}{json.dumps(r['server'])}")
     print(f"{'upserts measured':<22}{r['upserts']} single-record batches after {r['warmup']} warm-up ones")
     print(f"{'answers':<22}{json.dumps(r['answers'])}")
     header = f"{'':<12}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'queries':>9}{'SQL ms':>8}"
@@ -631,9 +632,47 @@ def run_database(args: argparse.Namespace, records: list[people.Record], feats: 
     started = time.perf_counter()
     kinds = blocking_key_kinds()
     log(f"blocking keys by kind counted in {time.perf_counter() - started:.1f} s")
+    server = server_settings()
+    if args.prewarm:
+        server["prewarmed"] = prewarm()
+        log(f"prewarmed {server['prewarmed']}")
     log(f"measuring {args.upserts} upserts (load {load()})")
     result = measure_upserts(args, stored)
     result["key_kinds"] = kinds
+    result["server"] = server
     result["load_during"] = load()
     print_db(load_result, result, held)
     return {"load": load_result, "upserts": result, "stored": held}
+
+
+def server_settings() -> dict[str, Any]:
+    """The PostgreSQL settings that decide whether the candidate look-up is served from memory."""
+    from django.db import connection
+
+    names = ("shared_buffers", "effective_cache_size", "work_mem", "random_page_cost", "synchronous_commit")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s)", [list(names)])
+        return dict(cursor.fetchall())
+
+
+def prewarm() -> str:
+    """Read the tables and indexes a candidate look-up touches into the operating system's cache (pg_prewarm), as a
+    database serving upserts all day would have them: without it, what was loaded an hour ago may have been
+    reclaimed and the figures measure the disk. Returns what was read, and how long it took."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        cursor.execute(
+            "SELECT sum(pg_prewarm(c.oid, 'read')), sum(pg_relation_size(c.oid)) FROM pg_class c "
+            "WHERE c.oid IN (SELECT t.oid FROM pg_class t WHERE t.relname = ANY(%s) "
+            "UNION SELECT i.indexrelid FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+            "WHERE t.relname = ANY(%s))",
+            [list(PREWARMED), list(PREWARMED)],
+        )
+        _, size = cursor.fetchone()
+    return f"{float(size) / 1e9:.1f} GB in {time.perf_counter() - started:.1f} s"
+
+
+PREWARMED = ("stewardship_blockingkey", "stewardship_sourcerecord", "stewardship_goldenrecord")
