@@ -103,3 +103,11 @@ def test_a_customer_is_not_found_under_products(signed_in, steward, pair):
 def test_the_500_page_renders_without_a_request():
     html = render_to_string("500.html")
     assert "Something went wrong on our side" in html and "Traceback" not in html
+
+
+def test_an_htmx_request_after_the_session_expired_sends_the_whole_page_to_the_login(client, pair):
+    response = client.post(
+        f"/review/{pair[2].pk}/claim/", headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/review/"}
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/login/?next=/review/"

@@ -54,6 +54,9 @@ def test_a_steward_without_the_approver_role_sees_no_buttons_and_is_refused(sign
     for action in ("approve", "reject"):
         response = client.post(f"/change-requests/{theirs.pk}/{action}/")
         assert response.status_code == 403 and "approver role" in response.content.decode()
+        assert "403.html" in [t.name for t in response.templates]
+        swapped = client.post(f"/change-requests/{theirs.pk}/{action}/", headers=HTMX)
+        assert swapped.status_code == 403 and swapped["HX-Retarget"] == "#notices"
     assert ChangeRequest.objects.get(pk=theirs.pk).status == ChangeRequestStatus.PENDING
 
 

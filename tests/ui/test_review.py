@@ -92,6 +92,9 @@ def test_claiming_from_the_queue_and_a_second_claim_is_a_409(signed_in, steward,
     taken = signed_in(approver).post(f"/review/{candidate.pk}/claim/")
     assert taken.status_code == 409
     assert "Already assigned to stella" in taken.content.decode()
+    notice = signed_in(approver).post(f"/review/{candidate.pk}/claim/", headers=HTMX)
+    assert notice.status_code == 409 and notice["HX-Retarget"] == "#notices"  # a notice at the top, not in the row
+    assert 'role="alert"' in notice.content.decode() and "Already assigned to stella" in notice.content.decode()
 
 
 def test_the_review_page_aligns_the_pair_and_shows_the_evidence(signed_in, steward, pair):
@@ -197,3 +200,17 @@ def test_a_decided_candidate_shows_who_decided_and_no_buttons(signed_in, steward
     match_candidate_merge(candidate_id=pair[2].pk, user=approver)
     html = signed_in(steward).get(f"/review/{pair[2].pk}/").content.decode()
     assert "Merged</strong> by arthur" in html and 'data-shortcut="m"' not in html
+
+
+def test_a_product_pair_reads_side_by_side(signed_in, steward, db):
+    a = ingest("erp", "SKU-1", domain="product", gtin="4006381333931", sku="SKU-1", name="Acme mug", price="9.90")
+    b = ingest("commerce", "prod_1", domain="product", gtin="4006381333948", name="ACME Mug 350ml", price="9.50")
+    MatchCandidate.objects.all().delete()
+    candidate = propose(a, b, domain="product", score=0.91)
+    page = signed_in(steward).get(f"/review/{candidate.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Same product?" in html and "Acme mug" in html and "ACME Mug 350ml" in html
+    assert {row.name for row in page.context["review"].choosable} == {"gtin", "name", "price"}
+    queue = signed_in(steward).get("/review/?domain=product").content.decode()
+    assert "9.90" in queue and f'id="candidate-{candidate.pk}"' in queue

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ... import services
 from ...errors import ApplicationError
+from ...services.changes import NotAllowed
 from .. import queries
 from ..access import is_approver, steward_required
 from ..forms import DecisionForm
@@ -36,9 +36,9 @@ def change_list(request: HttpRequest) -> HttpResponse:
 
 
 def _decide(request: HttpRequest, request_id: int, approve: bool) -> HttpResponse:
-    # The service refuses too; checking first gives a person the 403 page rather than a form error.
+    # The service refuses too; checking first answers before reading the form.
     if not is_approver(request.user):
-        raise PermissionDenied("Only a user with the approver role can decide change requests.")
+        return problem(request, NotAllowed("Only a user with the approver role can decide change requests."))
     form = DecisionForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     service = services.change_request_approve if approve else services.change_request_reject

@@ -23,7 +23,7 @@ def problem(request: HttpRequest, error: ApplicationError, *, back_url: str = ""
     409 when someone else decided first, 412 when the record changed, 400 when a value does not read."""
     if error.status_code == 404:
         raise Http404(error.message)
-    if error.status_code == 403:
+    if error.status_code == 403 and not wants_partial(request):
         raise PermissionDenied(error.message)
     context: dict[str, Any] = {
         "error": error,
