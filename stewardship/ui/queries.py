@@ -41,6 +41,7 @@ CHANGES_PAGE_SIZE = 25
 HISTORY_LIMIT = 50
 CONSENT_EVENTS_LIMIT = 100
 CANDIDATES_LIMIT = 10
+DASHBOARD_LIST = 5
 
 # Score bands and ages as stewards triage them: (label, lower bound inclusive, upper bound exclusive).
 SCORE_BANDS: dict[str, tuple[str, float | None, float | None]] = {
@@ -164,6 +165,8 @@ class Dashboard:
     changes_for_me: int
     changes_mine: int
     golden: list[tuple[str, str, int, int]]  # (domain, label, active, merged)
+    next_up: list[QueueRow] = field(default_factory=list)
+    changes_waiting: list[ChangeRequest] = field(default_factory=list)
 
 
 def _age_q(key: str, now: datetime) -> Q:
@@ -187,7 +190,8 @@ def _band_q(key: str) -> Q:
 
 
 def dashboard(*, user: Any, approver: bool) -> Dashboard:
-    """Three aggregate queries, whatever the size of the queue."""
+    """Three aggregate queries, whatever the size of the queue, and two short lists: what to review next, and
+    (for approvers) the change requests waiting for them."""
     now = timezone.now()
     aggregates: dict[str, Any] = {"pending": Count("id"), "mine": Count("id", filter=Q(assigned_to=user.pk))}
     aggregates |= {f"age_{k}": Count("id", filter=_age_q(k, now)) for k in AGE_BUCKETS}
@@ -221,6 +225,20 @@ def dashboard(*, user: Any, approver: bool) -> Dashboard:
             )
             for d in Domain
         ],
+        next_up=[
+            queue_row(c)
+            for c in _workable(user, QueueFilters())
+            .select_related("golden_a", "golden_b", "assigned_to")
+            .order_by(*QueueFilters().ordering)[:DASHBOARD_LIST]
+        ],
+        changes_waiting=list(
+            ChangeRequest.objects.filter(status=ChangeRequestStatus.PENDING)
+            .exclude(requested_by=user.pk)
+            .select_related("golden", "requested_by")
+            .order_by("requested_at", "id")[:DASHBOARD_LIST]
+        )
+        if approver
+        else [],
     )
 
 

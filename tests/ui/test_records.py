@@ -197,7 +197,14 @@ def test_the_dashboard_counts_what_waits(signed_in, steward, approver, pair, sec
     assert dict((k, n) for k, _, n in figures.by_age)["day"] == 2
     assert figures.changes_pending == 1 and figures.changes_for_me == 0  # stella is no approver
     assert dict((d, active) for d, _, active, _ in figures.golden)["customer"] == 4
+    assert [row.candidate.pk for row in figures.next_up] == [pair[2].pk, second_pair[2].pk]
+    assert figures.changes_waiting == []
     approver_view = signed_in(approver).get("/").context["figures"]
     assert approver_view.changes_for_me == 0 and approver_view.changes_mine == 1  # his own request is not for him
+    assert approver_view.changes_waiting == []
+    services.change_request_create(golden_id=pair[1], attribute="city", value="Nice", user=steward)
+    assert [c.value for c in signed_in(approver).get("/").context["figures"].changes_waiting] == ["Nice"]
+    services.match_candidate_assign(candidate_id=pair[2].pk, user=approver)  # held by arthur: not next for stella
+    assert [row.candidate.pk for row in signed_in(steward).get("/").context["figures"].next_up] == [second_pair[2].pk]
     MatchCandidate.objects.all().delete()
     assert signed_in(steward).get("/").context["figures"].pending == 0
