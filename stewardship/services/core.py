@@ -406,13 +406,14 @@ def _blocking_keys_file(source: SourceSystem, domain: str, rekeyed: Mapping[str,
 def _candidates_queue(domain: str, proposals: Sequence[tuple[uuid.UUID, uuid.UUID, matching.Score, str]]) -> None:
     """Queue one pending candidate per pair of golden records (the best score wins; an existing pending candidate
     for the pair stays as it is)."""
-    best: dict[tuple[uuid.UUID, uuid.UUID], tuple[matching.Score, str]] = {}
+    best: dict[tuple[uuid.UUID, uuid.UUID], tuple[matching.Score, str, bool]] = {}
     for one, other, result, reason in proposals:
         if one == other:
             continue
-        pair = (one, other) if str(one) < str(other) else (other, one)
+        swapped = str(one) > str(other)  # the pair is stored in id order; its explanation must follow
+        pair = (other, one) if swapped else (one, other)
         if pair not in best or result.probability > best[pair][0].probability:
-            best[pair] = (result, reason)
+            best[pair] = (result, reason, swapped)
     MatchCandidate.objects.bulk_create(
         [
             MatchCandidate(
@@ -420,10 +421,10 @@ def _candidates_queue(domain: str, proposals: Sequence[tuple[uuid.UUID, uuid.UUI
                 golden_a_id=a,
                 golden_b_id=b,
                 score=round(result.probability, 6),
-                explanation=[e.as_dict() for e in result.explanation],
+                explanation=[e.as_dict() | ({"a": e.b, "b": e.a} if swapped else {}) for e in result.explanation],
                 reason=reason,
             )
-            for (a, b), (result, reason) in best.items()
+            for (a, b), (result, reason, swapped) in best.items()
         ],
         ignore_conflicts=True,
     )
