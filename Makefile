@@ -8,7 +8,7 @@ PORT ?= 8000
 # Local demo and tests only: production sets SECRET_KEY and CELERY_BROKER_URL itself and leaves this unset.
 export STEWARD_DEV ?= 1
 
-.PHONY: install run serve test lint migrations-check bench-ingest bench-match-scale bench-match-quality clean
+.PHONY: install run serve test chromium lint migrations-check bench-ingest bench-match-scale bench-match-quality clean
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,14 @@ serve:
 	echo "Celery worker running (log: var/worker.log). Steward on http://$(HOST):$(PORT)/"; \
 	$(VENV)/bin/gunicorn stewardship.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 
-test: install
+test: install chromium
 	$(VENV)/bin/pytest
+
+# The browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+chromium:
+	@[ -x /usr/bin/chromium ] || { echo "Installing Debian's chromium for the browser tests"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
 lint: install
 	$(VENV)/bin/ruff check .
