@@ -86,8 +86,9 @@ def compute_features(workers: int) -> tuple[list[dict[str, Any]], float, float]:
 
 
 def _score_slice(bounds: tuple[int, int]) -> tuple[np.ndarray, float]:
-    """Score one slice of the pairs, handing the engine only the records the slice refers to (memory stays bounded
-    by the slice, whatever N)."""
+    """Score one slice of the pairs with one ``score_pairs`` call, handing the engine only the records the slice
+    refers to. ``score_pairs`` builds its columns over the records it is given, then scores in chunks of its own
+    (its memory is bounded by that chunk): many small slices would build columns for most records again and again."""
     started = time.process_time()
     left, right = _LEFT[bounds[0] : bounds[1]], _RIGHT[bounds[0] : bounds[1]]
     used, inverse = np.unique(np.concatenate([left, right]), return_inverse=True)
@@ -99,16 +100,16 @@ def _score_slice(bounds: tuple[int, int]) -> tuple[np.ndarray, float]:
 def score_all(workers: int, slice_size: int) -> tuple[np.ndarray, float]:
     out = np.empty(len(_LEFT), dtype=np.float64)
     cpu = 0.0
-    # At least four slices per worker, so every worker stays busy to the end.
-    slices = ranges(len(_LEFT), max(10_000, min(slice_size, -(-len(_LEFT) // (workers * 4)))))
+    # One slice per worker by default: the pairs are ordered, so halves are about equal work.
+    per_worker = -(-len(_LEFT) // workers) if len(_LEFT) else 1
+    slices = ranges(len(_LEFT), min(slice_size, per_worker) if slice_size else per_worker)
     done = 0
     with pool(workers) as p:
         for (start, end), (part, seconds) in zip(slices, p.imap(_score_slice, slices), strict=True):
             out[start:end] = part
             cpu += seconds
             done += 1
-            if len(slices) > 4 and done % max(1, len(slices) // 4) == 0:
-                log(f"scored {end:,} / {len(_LEFT):,} pairs")
+            log(f"scored a slice of {end - start:,} pairs ({done}/{len(slices)})")
     return out, cpu
 
 
@@ -258,7 +259,9 @@ def main() -> None:
     parser.add_argument("--db-size", type=int, default=1_000_000, help="customers stored in the database")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
     parser.add_argument("--workers", type=int, default=2, help="processes for features and scoring (default 2)")
-    parser.add_argument("--score-slice", type=int, default=1_000_000, help="pairs per scoring task")
+    parser.add_argument(
+        "--score-slice", type=int, default=0, help="at most this many pairs per scoring task (default: split evenly)"
+    )
     parser.add_argument("--max-block-size", type=int, default=1000, help="as MatchSettings.max_block_size")
     parser.add_argument("--auto-link", type=float, default=0.97)
     parser.add_argument("--review", type=float, default=0.80)
