@@ -395,7 +395,7 @@ def upsert_workload(count: int, stored: int, rng: random.Random, run: str) -> li
     ops = []
     for i, kind in enumerate(kinds):
         if kind == "new":
-            person = people.new_person(rng, 50_000_000 + i)
+            person = people.new_person(rng, 500_000_000 + rng.randrange(100_000_000))
             source = rng.choice(people.SOURCES)
             attrs = people.as_source(rng, person, source)
             ops.append((kind, source, {"source_key": f"{run}-n{i}", "updated_at": now, "attributes": attrs}))

@@ -9,7 +9,8 @@ other record a duplicate, so comparison counts would say nothing about real data
 - family names: ~330 common British, German and French names, then ~9,000 generated ones (Ashford, Lindberger,
   Beaumont, ...), Zipf-distributed, the most common about 1.3 % (Smith is 1.26 % in the UK);
 - postcodes: 60,000 British, 8,000 German and 6,000 French ones, with their towns; house numbers 1-199;
-- birth dates over 1940-2007; mobile numbers valid for the country; a landline for some households;
+- birth dates over 1940-2007; mobile numbers valid for the country; a landline for some households; emails
+  unique to their person (a number in each);
 - households (10 % of people live with someone of the same family name, same address and landline), twins
   (0.3 %), and family mailboxes shared by a household (3 %): the hard negatives real data has;
 - duplicates: about 24 % of people are held by more than one system (1, 2 or 3 extra records), so ~25 % of records
@@ -235,7 +236,10 @@ def national(e164: str) -> str:
     return f"0{rest[:4]} {rest[4:]}"
 
 
-def _email(rng: random.Random, given: str, family: str, born: str, country: str) -> str:
+def _email(rng: random.Random, given: str, family: str, born: str, country: str, n: int) -> str:
+    """A mailbox of person ``n``: the number in it keeps it that person's alone (a provider gives one address to one
+    customer; "john.smith@gmail.com" shared by the 250 John Smiths of a million customers would make every one of
+    them a duplicate of the others). Households that share a mailbox do so on purpose, in ``_person``."""
     g, f = _ascii(given), _ascii(family)
     pattern = rng.random()
     if pattern < 0.35:
@@ -249,9 +253,8 @@ def _email(rng: random.Random, given: str, family: str, born: str, country: str)
     elif pattern < 0.9:
         local = f"{g}_{f[:3]}"
     else:
-        local = f"{g}{rng.randint(1, 999)}"
-    if rng.random() < 0.6:
-        local += born[2:4] if rng.random() < 0.5 else str(rng.randint(1, 9999))
+        local = g
+    local += f"{born[2:4]}{n}" if rng.random() < 0.5 else str(n)
     return f"{local}@{rng.choice(_MAIL[country])}"
 
 
@@ -298,7 +301,7 @@ def _person(rng: random.Random, n: int, previous: Person | None) -> Person:
             given,
             family,
             previous.country,
-            previous.email if shared_mail else _email(rng, given, family, born, previous.country),
+            previous.email if shared_mail else _email(rng, given, family, born, previous.country, n),
             mobile(rng, previous.country),
             previous.landline,
             born,
@@ -317,7 +320,7 @@ def _person(rng: random.Random, n: int, previous: Person | None) -> Person:
         given,
         family,
         country,
-        _email(rng, given, family, born, country),
+        _email(rng, given, family, born, country, n),
         mobile(rng, country),
         _landline(rng, country) if rng.random() < 0.25 else "",
         born,
@@ -349,7 +352,7 @@ def as_source(rng: random.Random, p: Person, source: str) -> dict[str, Any]:
             address_line1=street_line(p, short=True),
             postal_code=p.postcode,
             city=p.city.upper(),
-            erp_account_number=f"ACC-{1_000_000 + p.n}",
+            erp_account_number=f"ACC-{(p.n * 7919 + 1_234_567) % 100_000_000:08d}",  # not in people's order
         )
     elif source == "cdp":
         attrs.update(email=p.email, phone=phone, birth_date=p.birth_date)
@@ -422,7 +425,8 @@ def noisy(rng: random.Random, attrs: dict[str, Any]) -> dict[str, Any]:
         elif roll < 0.20:
             a["email"] = email.upper()
         elif roll < 0.32:
-            a["email"] = _email(rng, a.get("given_name") or "x", family or "y", "1980", a.get("country") or "GB")
+            other = 900_000_000 + rng.randrange(100_000_000)  # a second mailbox: no person's number
+            a["email"] = _email(rng, a.get("given_name") or "x", family or "y", "1980", a.get("country") or "GB", other)
         elif roll < 0.40:
             del a["email"]
         elif roll < 0.42:
