@@ -51,7 +51,8 @@ migrations-check: install
 bench-ingest: install
 	$(PY) bench/ingest.py
 
-# The engine on 100k and 1M customers, then one upsert against 1M stored ones (about 15 minutes on 2 cores).
+# The engine on 100k and 1M customers, then one upsert at a time against 1M stored ones (about 10 minutes on 2 idle
+# cores; ARGS="--reuse-db --skip-engine" measures the upserts again in a minute). Needs PostgreSQL: see --help.
 bench-match-scale: install
 	$(PY) bench/match_scale.py $(ARGS)
 
