@@ -481,17 +481,15 @@ FIELDS = {domain: tuple(c.field for c in comparisons) for domain, comparisons in
 # --- scoring ---
 
 
-def _columns(records: Sequence[Features], index: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    keys = {"gn", "gg", "fn", "fs", "em", "ph", "db", "ad", "an", "as", "pc", "ct", "ac"} | {
-        "gt",
-        "sk",
-        "br",
-        "ti",
-        "qt",
-        "co",
-        "sz",
-        "ca",
-    }
+_COLUMNS = {
+    CUSTOMER: ("gn", "gg", "fn", "fs", "em", "ph", "db", "ad", "an", "as", "pc", "ct", "ac"),
+    PRODUCT: ("gt", "sk", "br", "ti", "qt", "co", "sz", "ca"),
+}
+
+
+def _columns(domain: str, records: Sequence[Features], index: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The domain's feature columns as object arrays ("" where missing), optionally gathered by ``index``."""
+    keys = _COLUMNS[domain]
     present = set().union(*(r.keys() for r in records)) if len(records) < 64 else keys
     cols = {}
     for key in keys:
@@ -594,7 +592,7 @@ def score_pairs(
     chunk: int = 200_000,
 ) -> np.ndarray:
     """Match probabilities of the pairs (records[left[k]], records[right[k]]), vectorised; no explanations."""
-    cols = _columns(records)
+    cols = _columns(domain, records)
     out = np.empty(len(left), dtype=np.float64)
     for start in range(0, len(left), chunk):
         li, ri = left[start : start + chunk], right[start : start + chunk]
@@ -615,8 +613,8 @@ def score_many(
     """One record against many, each with its explanation (the review queue shows it)."""
     if not others:
         return []
-    left = _columns([a], np.zeros(len(others), dtype=np.int64))
-    right = _columns(others)
+    left = _columns(domain, [a], np.zeros(len(others), dtype=np.int64))
+    right = _columns(domain, others)
     ev = _evaluate(domain, left, right, weights, model)
     probabilities = _probability(ev.total)
     results = []

@@ -38,7 +38,7 @@ def train(
 ) -> Model:
     """A model for ``domain`` estimated from ``records`` and their blocked candidate pairs (``left``, ``right``)."""
     rng = np.random.default_rng(seed)
-    cols = _columns(records)
+    cols = _columns(domain, records)
     comparisons = COMPARISONS[domain]
     default = Model.default(domain)
 

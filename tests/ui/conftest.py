@@ -66,20 +66,19 @@ def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def pair(db) -> tuple[uuid.UUID, uuid.UUID, MatchCandidate]:
-    """Ann Lee in the CDP and A. Lee in the ERP: two golden records, one candidate."""
+def ingest_ann_lee(*, cdp_phone: str | None = None) -> tuple[uuid.UUID, uuid.UUID]:
+    """Ann Lee as the CDP has her and A. Lee as the ERP has her: too different to link, two golden records."""
     a = ingest(
         "cdp",
         "C1",
         given_name="Ann",
         family_name="Lee",
         email="ann@example.com",
-        phone="+33612345678",
         address_line1="1 High St",
         postal_code="69001",
         city="Lyon",
         country="FR",
+        **({"phone": cdp_phone} if cdp_phone else {}),
     )
     b = ingest(
         "erp",
@@ -93,6 +92,13 @@ def pair(db) -> tuple[uuid.UUID, uuid.UUID, MatchCandidate]:
         country="FR",
         erp_account_number="ACC-1",
     )
+    return a, b
+
+
+@pytest.fixture
+def pair(db) -> tuple[uuid.UUID, uuid.UUID, MatchCandidate]:
+    """Ann Lee in the CDP and A. Lee in the ERP: two golden records, one candidate."""
+    a, b = ingest_ann_lee(cdp_phone="+33612345678")
     assert a != b
     MatchCandidate.objects.all().delete()  # only the candidates a test makes itself
     return a, b, propose(a, b)

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from stewardship.models import CandidateStatus, GoldenRecord, MatchCandidate, NotAMatch
 
-from .conftest import ingest, propose
+from .conftest import ingest, ingest_ann_lee, propose
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -94,29 +94,7 @@ def people(fast_passwords):
 @pytest.fixture
 def pairs(people):
     """Two candidates: Ann Lee (CDP) / A. Lee (ERP), then Bob Stone (loyalty) / Robert Stone (commerce)."""
-    ann = ingest(
-        "cdp",
-        "C1",
-        given_name="Ann",
-        family_name="Lee",
-        email="ann@example.com",
-        address_line1="1 High St",
-        postal_code="69001",
-        city="Lyon",
-        country="FR",
-    )
-    a_lee = ingest(
-        "erp",
-        "E1",
-        given_name="A.",
-        family_name="Lee",
-        email="alee@corp.example",
-        address_line1="1 High Street",
-        postal_code="75001",
-        city="Paris",
-        country="FR",
-        erp_account_number="ACC-1",
-    )
+    ann, a_lee = ingest_ann_lee()
     bob = ingest("loyalty", "L1", given_name="Bob", family_name="Stone", email="bob@example.com", city="Leeds")
     robert = ingest(
         "commerce", "W1", given_name="Robert", family_name="Stone", email="rstone@shop.example", city="Leeds"
