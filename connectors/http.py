@@ -9,6 +9,7 @@ from __future__ import annotations
 import email.utils
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -86,6 +87,8 @@ class HttpClient:
         self.timeout = timeout
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": USER_AGENT, **(headers or {})})
+        #: Called before every request: the sync worker plugs the connector's shared rate limit in here.
+        self.before_request: Callable[[], object] | None = None
 
     def url(self, path: str) -> str:
         return path if path.startswith(("http://", "https://")) else f"{self.base_url}/{path.lstrip('/')}"
@@ -110,6 +113,8 @@ class HttpClient:
         if correlation_id:
             headers = {"X-Correlation-ID": correlation_id, **(headers or {})}
         summary = f"{method} {url} ({len(data or b'')} B)"
+        if self.before_request is not None:
+            self.before_request()
         try:
             raw = self.session.request(
                 method, url, data=data, headers=headers, auth=auth, params=params, timeout=timeout or self.timeout
