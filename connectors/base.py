@@ -63,6 +63,7 @@ class Outcome:
     response: str = ""
     remote_id: str = ""  # the id the system gave the record, where it has one
     duration_ms: int = 0
+    attempted: bool = True  # False: not sent at all (an earlier message of the batch failed); costs no attempt
 
     @property
     def ok(self) -> bool:
@@ -107,7 +108,7 @@ class Connector:
             outcomes.append(outcome)
             if outcome.error is not None and not outcome.error.permanent:
                 skipped = TransportError("not attempted: an earlier call failed", permanent=False)
-                outcomes.extend(Outcome(rest.delivery_id, skipped) for rest in messages[index + 1 :])
+                outcomes.extend(Outcome(rest.delivery_id, skipped, attempted=False) for rest in messages[index + 1 :])
                 break
         return outcomes
 
