@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "stewardship",
+    "sync",
+    "connectors",
 ]
 
 MIDDLEWARE = [
@@ -246,7 +248,22 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {"task": "stewardship.tasks.idempotency_keys_purge", "schedule": 3600.0},
+    "sync-sweep": {"task": "sync.tasks.sweep", "schedule": float(envint("STEWARD_SYNC_SWEEP_SECONDS", 5))},
 }
+# Redis restores a task whose worker died without acking after this long; the sync sweeper (lease and requeue
+# below) already recovers deliveries sooner, so this only bounds duplicate work.
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+
+# --- Sync (outbox delivery) ---
+# A claimed delivery whose worker has not reported after this long is taken back (the worker died or hung).
+STEWARD_SYNC_LEASE_SECONDS = envint("STEWARD_SYNC_LEASE_SECONDS", 300)
+# A pending, due delivery whose task was sent this long ago without effect is queued again (lost task).
+STEWARD_SYNC_REQUEUE_SECONDS = envint("STEWARD_SYNC_REQUEUE_SECONDS", 60)
+# The per-connector rate limit is shared through Redis when there is one (several workers); else per process.
+STEWARD_RATE_LIMIT_REDIS_URL = env(
+    "STEWARD_RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
 
 # --- Logging: every line carries the request's correlation id ---
 LOGGING = {

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from .. import domains
@@ -32,5 +32,6 @@ urlpatterns = [
         views.SourceRecordView.as_view(domain=domains.PRODUCT),
         name="source-product",
     ),
+    path("sync/", include("sync.api.urls")),
     *router.urls,
 ]

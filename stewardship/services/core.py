@@ -16,6 +16,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from sync import outbox
+
 from .. import correlation, db, domains, matching
 from ..domains import Unreadable
 from ..errors import ApplicationError, IdempotencyMismatch, NotFound, ValidationFailed
@@ -94,6 +96,13 @@ def api_key_issue(*, source_code: str, name: str = "") -> tuple[ApiKey, str]:
 # --- golden record recomputation (shared by ingest, locks, and later merge/unmerge) ---
 
 
+def versions_save(versions: Sequence[GoldenVersion]) -> None:
+    """Store new golden versions and, in the same transaction, their outbox events: every approved change reaches
+    the subscribed systems, or none of it happened."""
+    db.bulk_insert(versions)
+    outbox.publish(versions)
+
+
 def _rules_for(domain: str) -> dict[str, Rule]:
     return {
         r.attribute: Rule(owners=tuple(r.owners), fallback=r.fallback)
@@ -139,7 +148,7 @@ def _golden_recompute(
         extra_changes=extra_changes,
     )
     db.bulk_update(changed, ["attributes", "provenance", "version", "updated_at"])
-    db.bulk_insert(versions)
+    versions_save(versions)
     return versions
 
 
@@ -376,7 +385,7 @@ def _apply_records(
         list(to_update.values()),
         ["attributes", "usable", "warnings", "features", "source_updated_at", "received_at", "content_hash"],
     )
-    db.bulk_insert(new_versions)
+    versions_save(new_versions)
     _blocking_keys_file(source, domain, rekeyed)
     _candidates_queue(domain, proposals)
     dirty.difference_update(new_goldens)
@@ -621,7 +630,7 @@ def _apply_consents(source: SourceSystem, incoming: list[_ConsentIncoming], resu
             )
         )
     GoldenRecord.objects.bulk_update([v.golden for v in versions], ["version", "updated_at"])
-    GoldenVersion.objects.bulk_create(versions)
+    versions_save(versions)
 
 
 # --- idempotency ---

@@ -32,7 +32,7 @@ from ..models import (
     NotAMatch,
     SourceRecord,
 )
-from .core import _golden_recompute, _read_value
+from .core import _golden_recompute, _read_value, versions_save
 
 
 def candidate_etag(candidate: MatchCandidate) -> str:
@@ -176,14 +176,18 @@ def golden_merge(
     merged.status, merged.merged_into = GoldenStatus.MERGED, survivor
     merged.version += 1
     merged.save(update_fields=["status", "merged_into", "version", "updated_at"])
-    GoldenVersion.objects.create(
-        golden=merged,
-        version=merged.version,
-        reason=reason,
-        changes={"status": {"before": GoldenStatus.ACTIVE, "after": GoldenStatus.MERGED}},
-        actor_user=user,
-        correlation_id=correlation.get(),
-        note=f"merged into {survivor.id}; {note}",
+    versions_save(
+        [
+            GoldenVersion(
+                golden=merged,
+                version=merged.version,
+                reason=reason,
+                changes={"status": {"before": GoldenStatus.ACTIVE, "after": GoldenStatus.MERGED}},
+                actor_user=user,
+                correlation_id=correlation.get(),
+                note=f"merged into {survivor.id}; {note}",
+            )
+        ]
     )
     extra = {"merged": {"before": None, "after": str(merged.id)}} | consent_changes.get(survivor.id, {})
     _golden_recompute([survivor], reason=reason, actor_user=user, note=note, extra_changes={survivor.id: extra})

@@ -1,0 +1,58 @@
+"""Deliveries: list and inspect (stewards), replay one or many (stewards)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from stewardship.api.permissions import IsStaffRole
+
+from .. import services
+from ..filtersets import DeliveryFilterSet
+from ..models import Delivery
+from .serializers import BulkReplayResultSerializer, DeliveryDetailSerializer, DeliverySerializer
+
+
+class DeliveryCursorPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Deliveries of outbox events to connectors, newest first. Filter by status (repeatable), connector, domain,
+    golden_id, event_type and age."""
+
+    permission_classes = [IsStaffRole]
+    lookup_value_regex = r"\d+"
+    filterset_class = DeliveryFilterSet
+    pagination_class = DeliveryCursorPagination
+
+    def get_queryset(self) -> QuerySet[Delivery]:
+        queryset = Delivery.objects.select_related("connector", "event", "replayed_by")
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related("attempt_rows")
+        return queryset.defer("event__payload") if self.action == "list" else queryset
+
+    def get_serializer_class(self):
+        return DeliveryDetailSerializer if self.action in ("retrieve", "replay") else DeliverySerializer
+
+    @extend_schema(request=None, responses=DeliveryDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def replay(self, request: Request, pk: str | None = None) -> Response:
+        """Send a dead delivery again, with the same idempotency key. 409 if it is not dead, or if a newer version
+        of the record has been delivered to that connector since."""
+        delivery = services.delivery_replay(delivery_id=int(pk), user=request.user)
+        return Response(DeliveryDetailSerializer(self.get_queryset().get(pk=delivery.pk)).data)
+
+    @extend_schema(request=None, responses=BulkReplayResultSerializer)
+    @action(detail=False, methods=["post"], url_path="replay")
+    def replay_many(self, request: Request) -> Response:
+        """Replay every dead delivery that matches the query-string filters (the same as the list's)."""
+        deliveries = self.filter_queryset(Delivery.objects.all())
+        return Response(services.deliveries_replay(deliveries=deliveries, user=request.user))

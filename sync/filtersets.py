@@ -1,0 +1,35 @@
+"""The delivery filters, shared by the API (list and bulk replay) and the /sync/ page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from stewardship.models import Domain
+
+from .models import Delivery, DeliveryStatus
+
+
+class DeliveryFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=DeliveryStatus.choices)
+    connector = django_filters.CharFilter(field_name="connector__name", label="Connector name")
+    domain = django_filters.ChoiceFilter(choices=Domain.choices)
+    golden_id = django_filters.UUIDFilter()
+    event_type = django_filters.CharFilter()
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    min_age = django_filters.NumberFilter(method="filter_min_age", label="At least this many seconds old")
+    max_age = django_filters.NumberFilter(method="filter_max_age", label="At most this many seconds old")
+
+    class Meta:
+        model = Delivery
+        fields: list[str] = []
+
+    def filter_min_age(self, queryset: QuerySet, name: str, value: float) -> QuerySet:
+        return queryset.filter(created_at__lte=timezone.now() - timedelta(seconds=float(value)))
+
+    def filter_max_age(self, queryset: QuerySet, name: str, value: float) -> QuerySet:
+        return queryset.filter(created_at__gte=timezone.now() - timedelta(seconds=float(value)))
