@@ -22,6 +22,8 @@ class ConnectorForm(forms.ModelForm):
         help_text="Leave empty to keep the stored secret. STEWARD_CONNECTOR_<NAME>_SECRET in the environment wins.",
     )
 
+    base_url = forms.URLField(max_length=500, assume_scheme="https")
+
     class Meta:
         model = Connector
         fields = [

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from stewardship import db
+from stewardship import correlation, db
 from stewardship.models import ChangeReason, ConsentState, GoldenStatus, GoldenVersion, SourceRecord
 
 from .models import STATE_KINDS, Connector, Delivery, DeliveryStatus, OutboxEvent, Subscription
@@ -89,6 +89,7 @@ def publish(versions: Iterable[GoldenVersion]) -> list[int]:
     subscriptions = _subscriptions()
     payloads = _payloads(versions)
     now = timezone.now()
+    fallback_cid = correlation.get() or correlation.new_id()  # work without a request (a command) still gets one
     events: list[OutboxEvent] = []
     deliveries: list[Delivery] = []
     for v in versions:
@@ -101,7 +102,7 @@ def publish(versions: Iterable[GoldenVersion]) -> list[int]:
             event_type=f"{g.domain}.{kind}",
             payload=payloads[id(v)],
             origin_source_id=v.actor_source_id,
-            correlation_id=v.correlation_id,
+            correlation_id=v.correlation_id or fallback_cid,
             created_at=now,
         )
         events.append(event)

@@ -464,4 +464,4 @@ def _release_successors(claimed: Sequence[Delivery]) -> None:
     ]
     if waiting:
         Delivery.objects.filter(pk__in=waiting).update(queued_at=now)
-        enqueue(waiting)
+        transaction.on_commit(lambda: enqueue(waiting))

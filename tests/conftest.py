@@ -11,6 +11,8 @@ from rest_framework.test import APIClient
 
 from stewardship import services
 
+pytest_plugins = ["tests.fixtures.sandbox"]
+
 
 def _user(username: str, *roles: str) -> User:
     user = User.objects.create_user(username=username, password="pw-" + username + "-123!")
