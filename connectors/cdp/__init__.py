@@ -1,0 +1,1 @@
+"""CDP connector: the Segment HTTP Tracking API (also accepted by RudderStack)."""

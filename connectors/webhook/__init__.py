@@ -1,0 +1,1 @@
+"""Webhook connector: signed JSON POSTs following the Standard Webhooks spec (standardwebhooks.com)."""
