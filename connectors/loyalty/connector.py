@@ -61,6 +61,17 @@ class LoyaltyConnector(Connector):
             self.client.member_action(member_id, action, correlation_id=cid)
             return member_id
         customer = mapping.customer(message)
+        member_id = self.member_ids.get(message.golden_id)
+        if member_id is None and message.version == 1:
+            # A new golden record: register it straight away (one call), unless the loyalty system has it already.
+            try:
+                member_id = self.client.create_member(customer, correlation_id=cid)
+            except TransportError as exc:
+                if exc.status_code != 400 or "loyaltyCardNumber" not in exc.response:
+                    raise
+            else:
+                self.member_ids[message.golden_id] = member_id
+                return member_id
         member_id = self._member_id(message.golden_id, cid)
         if member_id is None:
             member_id = self.client.create_member(customer, correlation_id=cid)

@@ -64,6 +64,22 @@ def test_a_connector_that_forgot_the_member_finds_it_by_card_number(clean_sandbo
     assert len(clean_sandbox.received("loyalty")["members"]) == 1
 
 
+def test_a_new_record_costs_one_call_and_a_resent_first_version_finds_the_member(clean_sandbox: Sandbox) -> None:
+    golden = str(uuid.uuid4())
+    first, second = (LoyaltyConnector(clean_sandbox.loyalty_config()) for _ in range(2))
+    try:
+        created = first.send_timed(_upsert(golden, 1))
+        again = second.send_timed(_upsert(golden, 1))  # another worker retries version 1
+    finally:
+        first.close()
+        second.close()
+    assert again.ok, again.error
+    assert created.remote_id == again.remote_id
+    received = clean_sandbox.received("loyalty")
+    assert received["requests"] == 2 + 3  # two logins; create; then lookup and update after the refused create
+    assert (received["effects"], received["duplicates"]) == (1, 1)
+
+
 def test_a_resent_version_has_no_second_effect_and_an_older_one_is_stale(
     connector: LoyaltyConnector, clean_sandbox: Sandbox
 ) -> None:
