@@ -58,6 +58,14 @@ def _nested(record: dict[str, Any], field: str) -> list[dict[str, Any]]:
     return record.get(field + ".") or []
 
 
+def _survivor_id(record: dict[str, Any], survivor: dict[str, Any] | None) -> int | None:
+    """The id ``replaced_by`` may point at: only a survivor that is not itself replaced, so the links stay a tree
+    (Tryton's Erase wizard follows them and would never end on a cycle)."""
+    if survivor is None or survivor["id"] == record["id"] or survivor.get("replaced_by"):
+        return None
+    return survivor["id"]
+
+
 class TrytonConnector(Connector):
     """Options: ``database`` (required), ``username`` (required), ``uom`` (symbol of the unit of measure new
     products get, default ``u``), ``product_type`` (goods/service/assets, default goods), ``language``. The
@@ -153,8 +161,8 @@ class TrytonConnector(Connector):
         if party is None:
             return ""
         survivor_id = message.payload.get("merged_into")
-        survivor = self.party_find(survivor_id, fields=["code"]) if survivor_id else None
-        replaced_by = survivor["id"] if survivor and survivor["id"] != party["id"] else None
+        survivor = self.party_find(survivor_id, fields=["code", "replaced_by"]) if survivor_id else None
+        replaced_by = _survivor_id(party, survivor)
         update = mapping.changed(party, {"active": False, "replaced_by": replaced_by})
         if update:
             self.client.model("party.party", "write", [party["id"]], update)
@@ -227,7 +235,7 @@ class TrytonConnector(Connector):
             return ""
         survivor_id = message.payload.get("merged_into")
         survivor = self.product_find(survivor_id) if survivor_id else None
-        replaced_by = survivor["id"] if survivor and survivor["id"] != product["id"] else None
+        replaced_by = _survivor_id(product, survivor)
         update = mapping.changed(product, {"active": False, "replaced_by": replaced_by})
         if update:
             self.client.model("product.product", "write", [product["id"]], update)
