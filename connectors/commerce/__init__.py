@@ -1,0 +1,1 @@
+"""Commerce connector: Medusa v2 (see README.md)."""
