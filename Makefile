@@ -8,7 +8,7 @@ PORT ?= 8000
 # Local demo and tests only: production sets SECRET_KEY and CELERY_BROKER_URL itself and leaves this unset.
 export STEWARD_DEV ?= 1
 
-.PHONY: install run serve test chromium lint migrations-check bench-ingest bench-match-scale bench-match-quality clean
+.PHONY: install run serve test chromium connector-servers lint migrations-check bench-ingest bench-match-scale bench-match-quality clean
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,13 @@ serve:
 	echo "Celery worker running (log: var/worker.log). Steward on http://$(HOST):$(PORT)/"; \
 	$(VENV)/bin/gunicorn stewardship.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 
-test: install chromium
+# The connector tests run a real Tryton (its own venv in var/tryton) and a real Medusa (var/medusa, from npm).
+test: install chromium connector-servers
 	$(VENV)/bin/pytest
+
+connector-servers:
+	bash connectors/erp/tryton/install.sh
+	bash connectors/commerce/medusa/install.sh
 
 # The browser tests drive Debian's Chromium (Playwright cannot download browsers here).
 chromium:

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from stewardship import services
 
-pytest_plugins = ["tests.fixtures.sandbox"]
+pytest_plugins = ["tests.fixtures.sandbox", "tests.fixtures.tryton", "tests.fixtures.medusa"]
 
 
 def _user(username: str, *roles: str) -> User:

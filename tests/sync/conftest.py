@@ -45,3 +45,6 @@ def upsert(db) -> Callable[..., list[services.RecordResult]]:
 def ann(key: str = "C-1", updated_at: str = "2026-01-01T10:00:00Z", **changes: Any) -> dict[str, Any]:
     values = {"given_name": "Ann", "family_name": "Lee", "email": "ann.lee@example.com", "country": "GB"} | changes
     return record(key, updated_at, **values)
+
+
+from tests.sync.processes import broker, workers  # noqa: E402, F401  (real broker and worker processes)

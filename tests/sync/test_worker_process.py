@@ -5,172 +5,16 @@ broker restarted."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
-from stewardship.celery import app
 from stewardship.models import SourceSystem
 from sync.models import AttemptOutcome, Connector, Delivery, DeliveryAttempt, DeliveryStatus, Subscription
 from tests.conftest import record
+from tests.sync.processes import settled, summary, wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-
-
-class Broker:
-    """A private Redis for these tests: they restart it, which must not disturb anything else on the machine."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.tmp = tmp
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.tmp),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process:
-            self.process.kill()  # an outage: everything queued in it is lost
-            self.process.wait()
-            self.process = None
-
-
-class Workers:
-    """Celery worker processes (beat embedded in the first) that can be killed like a crashing machine."""
-
-    def __init__(self, broker: Broker, tmp: Path) -> None:
-        self.broker, self.tmp = broker, tmp
-        self.processes: list[subprocess.Popen] = []
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": _database_url(),
-            "CELERY_BROKER_URL": broker.url,
-            "STEWARD_DEV": "1",
-            "STEWARD_SYNC_LEASE_SECONDS": "6",
-            "STEWARD_SYNC_REQUEUE_SECONDS": "3",
-            "STEWARD_SYNC_SWEEP_SECONDS": "1",
-        }
-
-    def start(self, count: int = 1) -> None:
-        for n in range(count):
-            args = [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "stewardship",
-                "worker",
-                "--pool",
-                "prefork",
-                "--concurrency",
-                "2",
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"w{len(self.processes)}-{n}@%h",
-            ]
-            if not self.processes:
-                args += ["--beat", "--schedule", str(self.tmp / f"beat-{time.monotonic_ns()}")]
-            self.processes.append(
-                subprocess.Popen(args, cwd=ROOT, env=self.env, start_new_session=True, stdout=subprocess.DEVNULL)
-            )
-
-    def kill(self) -> None:
-        """SIGKILL every worker process and its children: no chance to ack, report or clean up."""
-        for process in self.processes:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            process.wait()
-        self.processes = []
-
-    def stop(self) -> None:
-        for process in self.processes:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                continue
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        self.processes = []
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    broker = Broker(tmp_path)
-    broker.start()
-    old = app.conf.broker_url
-    app.conf.broker_url = broker.url  # this process queues tasks there too (on commit)
-    app._pool = None
-    try:
-        yield broker
-    finally:
-        broker.stop()
-        app.conf.broker_url = old
-        app._pool = None
-
-
-@pytest.fixture
-def workers(broker: Broker, tmp_path: Path) -> Iterator[Workers]:
-    workers = Workers(broker, tmp_path)
-    try:
-        yield workers
-    finally:
-        workers.stop()
 
 
 @pytest.fixture
@@ -219,25 +63,6 @@ def ingest(n: int, *, start: int = 0, batch: int = 100, source: str = "erp") -> 
     ]
     for offset in range(0, n, batch):
         services.source_records_upsert(source=system, domain="customer", records=people[offset : offset + batch])
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 90, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}: {summary()}")
-
-
-def summary() -> dict[str, int]:
-    from django.db.models import Count
-
-    return dict(Delivery.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-
-
-def settled() -> bool:
-    return not Delivery.objects.filter(status__in=(DeliveryStatus.PENDING, DeliveryStatus.IN_FLIGHT)).exists()
 
 
 def test_approved_changes_arrive_at_every_subscribed_system(workers, connectors, clean_sandbox):

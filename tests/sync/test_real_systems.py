@@ -1,0 +1,108 @@
+"""Through Steward into a real ERP (Tryton) and a real commerce platform (Medusa): customers and products created and
+updated by source systems are delivered by a real Celery worker and read back through each system's own API."""
+
+from __future__ import annotations
+
+import pytest
+
+from stewardship.models import SourceSystem
+from sync.models import Connector, Delivery, DeliveryStatus, Subscription
+from tests.conftest import record
+from tests.sync.processes import settled, summary, wait_until
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def upsert(source: str, domain: str, *records) -> list:
+    from stewardship import services
+
+    system, _ = SourceSystem.objects.get_or_create(code=source, defaults={"name": source})
+    return services.source_records_upsert(source=system, domain=domain, records=list(records))
+
+
+@pytest.fixture
+def real_connectors(tryton_server, medusa_server) -> None:
+    erp = Connector.objects.create(
+        name="tryton",
+        kind="tryton",
+        base_url=tryton_server.base_url,
+        secret=tryton_server.password,
+        options=tryton_server.connector_options(),
+        backoff_base_seconds=0.5,
+        timeout_seconds=30,
+    )
+    shop = Connector.objects.create(
+        name="medusa",
+        kind="medusa",
+        base_url=medusa_server.base_url,
+        secret=medusa_server.api_key,
+        backoff_base_seconds=0.5,
+        timeout_seconds=30,
+    )
+    for connector in (erp, shop):
+        for domain in ("customer", "product"):
+            Subscription.objects.create(connector=connector, domain=domain)
+
+
+def test_customers_and_products_reach_tryton_and_medusa_and_follow_updates(
+    real_connectors, workers, tryton_server, medusa_server
+):
+    workers.start()
+    [customer] = upsert(
+        "cdp",
+        "customer",
+        record(
+            "cdp-77",
+            given_name="Iris",
+            family_name="Quint",
+            email="iris.quint@example.com",
+            phone="+44 20 7946 0958",
+            address_line1="2 Mill Lane",
+            postal_code="SW1A 2AA",
+            city="London",
+            country="GB",
+        ),
+    )
+    [product] = upsert(
+        "commerce",
+        "product",
+        record("sku-1", sku="STW-TEE-1", name="Steward tee", gtin="5012345678900", price="19.90", currency="EUR"),
+    )
+    wait_until(settled, timeout=120, what="first deliveries")
+    assert summary() == {"delivered": 4}
+    golden, product_golden = str(customer.golden_id), str(product.golden_id)
+
+    [party] = tryton_server.search_read("party.party", [["code", "=", golden]], ["name", "contact_mechanisms"])
+    assert party["name"] == "Iris Quint"
+    mechanisms = tryton_server.search_read("party.contact_mechanism", [["party", "=", party["id"]]], ["type", "value"])
+    assert {m["type"]: m["value"] for m in mechanisms}["email"] == "iris.quint@example.com"
+    [shopper] = medusa_server.admin("GET", "/admin/customers", params={"email": "iris.quint@example.com"})["customers"]
+    assert shopper["metadata"]["steward_golden_id"] == golden
+    assert (shopper["first_name"], shopper["last_name"]) == ("Iris", "Quint")
+    [tee] = medusa_server.admin("GET", "/admin/products", params={"external_id": product_golden})["products"]
+    assert tee["title"] == "Steward tee"
+    assert tryton_server.search_read("product.product", [["code", "=", "STW-TEE-1"]], ["id"])
+
+    # The CDP owns email: a new address flows to both systems, replacing the old one.
+    upsert(
+        "cdp",
+        "customer",
+        record(
+            "cdp-77",
+            "2026-02-01T10:00:00Z",
+            given_name="Iris",
+            family_name="Quint",
+            email="iris@quint.example",
+            phone="+44 20 7946 0958",
+            address_line1="2 Mill Lane",
+            postal_code="SW1A 2AA",
+            city="London",
+            country="GB",
+        ),
+    )
+    wait_until(settled, timeout=120, what="the update")
+    assert Delivery.objects.filter(status=DeliveryStatus.DELIVERED, version=2).count() == 2
+    mechanisms = tryton_server.search_read("party.contact_mechanism", [["party", "=", party["id"]]], ["type", "value"])
+    assert [m["value"] for m in mechanisms if m["type"] == "email"] == ["iris@quint.example"]
+    shopper = medusa_server.admin("GET", f"/admin/customers/{shopper['id']}")["customer"]
+    assert shopper["email"] == "iris@quint.example" and shopper["metadata"]["steward_version"] == 2
