@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import signal
 import socket
 import statistics
@@ -71,8 +72,23 @@ def start_workers(count: int) -> list[subprocess.Popen]:
     independent, as separate machines would be. Beat runs in the first."""
     processes = []
     for n in range(count):
-        args = [sys.executable, "-m", "celery", "-A", "stewardship", "worker", "--pool", "solo", "--loglevel",
-                "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"bench{n}@%h"]
+        args = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "stewardship",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"bench{n}@%h",
+        ]
         if n == 0:
             args += ["--beat", "--schedule", str(ROOT / "var" / "bench-sync-beat")]
         processes.append(subprocess.Popen(args, cwd=ROOT, start_new_session=True))
@@ -111,17 +127,15 @@ def configure(sandbox_url: str) -> None:
 
 
 def changes(start: int, n: int) -> list[dict]:
+    """``n`` new ERP customers, realistic enough (bench/people.py) that matching does its usual amount of work."""
+    from bench.people import as_source, new_person
+
+    rng = random.Random(start)
     return [
         {
             "source_key": f"B-{i}",
             "updated_at": "2026-01-01T10:00:00Z",
-            "attributes": {
-                "given_name": f"Given{i}",
-                "family_name": f"Family{i % 997}",
-                "email": f"bench{i}@example.com",
-                "country": "GB",
-                "postal_code": f"SW{i % 20} {i % 9}AA",
-            },
+            "attributes": as_source(rng, new_person(rng, i), "erp"),
         }
         for i in range(start, start + n)
     ]
@@ -191,8 +205,10 @@ def main() -> None:
             .values_list("connector__name")
             .annotate(n=Count("id"))
         )
-        print(f"backlog: {total} deliveries by {args.workers} worker processes in {elapsed:.1f} s "
-              f"(including worker start-up) = {total / elapsed:.0f} deliveries/s")
+        print(
+            f"backlog: {total} deliveries by {args.workers} worker processes in {elapsed:.1f} s "
+            f"(including worker start-up) = {total / elapsed:.0f} deliveries/s"
+        )
         print(f"  statuses {by_status}; delivered per connector {per_connector}")
 
         # 2. Steady rate, not backlogged.
@@ -208,12 +224,16 @@ def main() -> None:
             time.sleep(max(0.0, next_at - time.perf_counter()))
         wait_settled(timeout=600)
         lags = sorted(
-            (d.total_seconds() for d in Delivery.objects.filter(status=DeliveryStatus.DELIVERED)
-             .annotate(lag=F("delivered_at") - F("event__created_at")).values_list("lag", flat=True))
+            d.total_seconds()
+            for d in Delivery.objects.filter(status=DeliveryStatus.DELIVERED)
+            .annotate(lag=F("delivered_at") - F("event__created_at"))
+            .values_list("lag", flat=True)
         )
         q = statistics.quantiles(lags, n=100)
-        print(f"steady: {sent} changes at {args.rate:.0f}/s -> {len(lags)} deliveries; commit -> delivered "
-              f"p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, max {lags[-1] * 1000:.0f} ms")
+        print(
+            f"steady: {sent} changes at {args.rate:.0f}/s -> {len(lags)} deliveries; commit -> delivered "
+            f"p50 {q[49] * 1000:.0f} ms, p95 {q[94] * 1000:.0f} ms, max {lags[-1] * 1000:.0f} ms"
+        )
     finally:
         stop(workers)
         sandbox.terminate()
