@@ -23,16 +23,19 @@ run: install
 	$(PY) manage.py demo_data
 	$(MAKE) --no-print-directory serve
 
-# A real Celery worker (with beat) on the embedded filesystem broker, and gunicorn; Ctrl-C stops both.
+# A real Celery worker (with beat) on the embedded filesystem broker, the sandbox stand-ins of the CDP, loyalty and
+# webhook receivers (what the demo's connectors deliver to), and gunicorn; Ctrl-C stops them all.
+SANDBOX_PORT ?= 8700
 serve:
 	@mkdir -p var; \
 	$(VENV)/bin/celery -A stewardship worker --beat --schedule var/celerybeat-schedule --loglevel INFO \
 		--concurrency 1 >var/worker.log 2>&1 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	echo "Celery worker running (log: var/worker.log). Steward on http://$(HOST):$(PORT)/"; \
+	$(PY) manage.py sandbox --port $(SANDBOX_PORT) >var/sandbox.log 2>&1 & sandbox=$$!; \
+	trap 'kill $$worker $$sandbox 2>/dev/null; wait $$worker $$sandbox 2>/dev/null' EXIT INT TERM; \
+	echo "Celery worker running (log: var/worker.log); sandbox on http://$(HOST):$(SANDBOX_PORT)/_sandbox/health."; \
+	echo "Steward on http://$(HOST):$(PORT)/ (sync health: /sync/)"; \
 	$(VENV)/bin/gunicorn stewardship.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 
-# The connector tests run a real Tryton (its own venv in var/tryton) and a real Medusa (var/medusa, from npm).
 test: install chromium connector-servers
 	$(VENV)/bin/pytest
 
