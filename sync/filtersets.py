@@ -14,7 +14,9 @@ from .models import Delivery, DeliveryStatus
 
 
 class DeliveryFilterSet(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=DeliveryStatus.choices)
+    # distinct=False: a status is one column of the row (no join to multiply rows), and a DISTINCT would make the
+    # bulk replay's SELECT ... FOR UPDATE fail ("FOR UPDATE is not allowed with DISTINCT clause").
+    status = django_filters.MultipleChoiceFilter(choices=DeliveryStatus.choices, distinct=False)
     connector = django_filters.CharFilter(field_name="connector__name", label="Connector name")
     domain = django_filters.ChoiceFilter(choices=Domain.choices)
     golden_id = django_filters.UUIDFilter()

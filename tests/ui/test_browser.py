@@ -276,3 +276,63 @@ def test_the_other_pages_read_like_the_product(open_as, pairs, live_server):
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/login/$"))
     shot(page, "00-sign-in")
+
+
+def test_a_steward_sees_a_dead_letter_on_the_sync_page_opens_it_and_replays_it(open_as, people):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sync.models import AttemptOutcome, Connector, Delivery, DeliveryAttempt
+
+    from .test_sync import connector, delivery
+
+    ann, _ = ingest_ann_lee()
+    now = timezone.now()
+    erp = connector("erp", "tryton")
+    connector("cdp", "segment", consecutive_failures=5, breaker_open_until=now + timedelta(minutes=2))
+    loyalty = connector("loyalty", "loyalty", throttled_until=now + timedelta(seconds=40))
+    Delivery.objects.all().delete()  # only the deliveries made here
+    dead = delivery(
+        erp,
+        "dead",
+        golden_id=ann,
+        version=99,
+        age=timedelta(hours=2),
+        attempts=1,
+        last_error="party.party: postal code 69001 is not valid for country FR",
+        last_status_code=422,
+    )
+    DeliveryAttempt.objects.create(
+        delivery=dead,
+        number=1,
+        started_at=now - timedelta(hours=2),
+        duration_ms=143,
+        outcome=AttemptOutcome.PERMANENT,
+        request="POST /steward/model/party.party/create",
+        status_code=422,
+        error=dead.last_error,
+    )
+    for minutes in (14, 6, 1):
+        delivery(erp, "pending", age=timedelta(minutes=minutes))
+    delivery(loyalty, "pending", age=timedelta(seconds=50), domain="product")
+    delivery(loyalty, "delivered", delivered_at=now - timedelta(minutes=3))
+    assert Connector.objects.count() == 3
+
+    page = open_as("stella")
+    shot(page, "11-dashboard-sync-health")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sync").click()
+    expect(page.get_by_role("heading", name="Sync", exact=True)).to_be_visible()
+    expect(page.locator("#connector-cdp")).to_contain_text("Open")
+    expect(page.locator("#connector-erp")).to_contain_text("14 min")
+    shot(page, "12-sync")
+    page.get_by_role("link", name=f"Delivery #{dead.pk}").click()
+    expect(page.get_by_role("heading", name=f"Delivery #{dead.pk}")).to_be_visible()
+    expect(page.locator("#delivery-status")).to_have_text("Dead letter")
+    shot(page, "13-sync-delivery")
+    page.get_by_role("button", name="Replay").click()
+    expect(page.locator("#delivery-status")).to_have_text("Pending")
+    expect(page.get_by_role("status").filter(has_text="Replayed")).to_be_visible()
+    shot(page, "14-sync-delivery-replayed")
+    dead.refresh_from_db()
+    assert (dead.status, dead.replayed_by.username) == ("pending", "stella")

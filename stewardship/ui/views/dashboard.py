@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from sync import selectors
+
 from .. import queries
 from ..access import is_approver, steward_required
 
@@ -13,4 +15,5 @@ from ..access import is_approver, steward_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     approver = is_approver(request.user)
     figures = queries.dashboard(user=request.user, approver=approver)
-    return render(request, "stewardship/dashboard.html", {"figures": figures, "approver": approver})
+    context = {"figures": figures, "approver": approver, "sync": selectors.connector_health()}
+    return render(request, "stewardship/dashboard.html", context)

@@ -1,0 +1,144 @@
+"""Sync health: per connector the backlog, dead letters, lag and breaker; the deliveries behind them, each with its
+attempts; replay of one dead delivery or of every dead one a filter matches."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from connectors.base import KINDS
+from sync import selectors, services
+from sync.filtersets import DeliveryFilterSet
+from sync.models import UNDELIVERED, Delivery, DeliveryStatus
+
+from ...errors import ApplicationError, ValidationFailed
+from ...models import Domain
+from ..access import steward_required
+from ..pagination import keyset_page
+from .common import problem, wants_partial
+
+DELIVERIES_PAGE_SIZE = 50
+DELIVERY_ORDERING = ("-created_at", "-id")
+#: The filters the page offers (all of them DeliveryFilterSet's); ``status`` is the only one that may repeat.
+FILTERS = ("status", "connector", "domain", "golden_id", "event_type")
+STATUS_CHOICES = [
+    ("", "Any status"),
+    (",".join(UNDELIVERED), "Backlog (pending, in flight)"),
+    *DeliveryStatus.choices,
+]
+EVENT_TYPES = [f"{domain}.{kind}" for domain in Domain.values for kind in KINDS]
+
+
+def _filter_data(query: QueryDict) -> QueryDict:
+    """The filters asked for. Status defaults to dead letters; ``status=`` (empty) means any status."""
+    data = QueryDict(mutable=True)
+    statuses = [s for value in query.getlist("status") for s in value.split(",") if s]
+    data.setlist("status", statuses if "status" in query else [DeliveryStatus.DEAD])
+    for name in FILTERS[1:]:
+        value = query.get(name, "").strip()
+        if value:
+            data[name] = value
+    return data
+
+
+def _filter_query(data: QueryDict) -> str:
+    """The filters as a query string, status always included (so "any status" survives the round trip)."""
+    params = [("status", ",".join(data.getlist("status")))]
+    params += [(name, data[name]) for name in FILTERS[1:] if name in data]
+    return urlencode(params)
+
+
+def _filterset(query: QueryDict) -> tuple[DeliveryFilterSet, QueryDict]:
+    data = _filter_data(query)
+    return DeliveryFilterSet(data, queryset=Delivery.objects.all()), data
+
+
+def _not_valid(filterset: DeliveryFilterSet) -> ValidationFailed:
+    return ValidationFailed(
+        "These filters do not read: nothing was replayed.",
+        fields={name: [str(e) for e in errors] for name, errors in filterset.errors.items()},
+    )
+
+
+@steward_required
+@require_GET
+def health(request: HttpRequest) -> HttpResponse:
+    filterset, data = _filterset(request.GET)
+    valid = filterset.is_valid()
+    if valid:
+        deliveries = filterset.qs.select_related("connector")
+        page = keyset_page(deliveries, DELIVERY_ORDERING, request.GET.get("cursor"), DELIVERIES_PAGE_SIZE)
+        dead_matching = deliveries.filter(status=DeliveryStatus.DEAD).count()
+    else:
+        page, dead_matching = keyset_page(Delivery.objects.none(), DELIVERY_ORDERING, None, 1), 0
+    context: dict[str, Any] = {
+        "page": page,
+        "valid": valid,
+        "errors": filterset.errors,
+        "dead_matching": dead_matching,
+        "filters": {"status": ",".join(data.getlist("status"))} | {name: data.get(name, "") for name in FILTERS[1:]},
+        "filters_qs": _filter_query(data),
+        "statuses": STATUS_CHOICES,
+        "domains": Domain.choices,
+        "event_types": EVENT_TYPES,
+    }
+    if wants_partial(request):
+        return render(request, "stewardship/partials/sync_deliveries.html", context)
+    context["status_other"] = context["filters"]["status"] not in dict(STATUS_CHOICES)
+    connectors = selectors.connector_health()
+    names = [c.name for c in connectors]
+    if context["filters"]["connector"] and context["filters"]["connector"] not in names:
+        names.append(context["filters"]["connector"])
+    return render(request, "stewardship/sync.html", context | {"connectors": connectors, "connector_names": names})
+
+
+@steward_required
+@require_POST
+def replay_many(request: HttpRequest) -> HttpResponse:
+    """Replay every dead delivery the page's filters (the query string) match."""
+    filterset, data = _filterset(request.GET)
+    back = f"{reverse('ui:sync')}?{_filter_query(data)}"
+    if not filterset.is_valid():
+        # An invalid filter is dropped by the filterset: replaying then would replay more than the steward asked.
+        return problem(request, _not_valid(filterset), back_url=back, back_label="Back to sync")
+    result = services.deliveries_replay(deliveries=filterset.qs, user=request.user)
+    if result["replayed"] or result["superseded"]:
+        messages.success(
+            request,
+            f"{result['replayed']} replayed, {result['superseded']} superseded "
+            "(a newer version of the record was delivered since).",
+        )
+    else:
+        messages.info(request, "Nothing to replay: no dead delivery matches these filters.")
+    return HttpResponseClientRedirect(back) if wants_partial(request) else redirect(back)
+
+
+@steward_required
+@require_GET
+def delivery(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    row = Delivery.objects.select_related("connector", "event", "replayed_by").filter(pk=delivery_id).first()
+    if row is None:
+        raise Http404("No such delivery.")
+    attempts = list(row.attempt_rows.order_by("started_at", "id"))
+    payload = json.dumps(row.event.payload, indent=2, ensure_ascii=False, sort_keys=True)
+    return render(request, "stewardship/sync_delivery.html", {"d": row, "attempts": attempts, "payload": payload})
+
+
+@steward_required
+@require_POST
+def replay(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    url = reverse("ui:sync-delivery", args=[delivery_id])
+    try:
+        services.delivery_replay(delivery_id=delivery_id, user=request.user)
+    except ApplicationError as error:
+        return problem(request, error, back_url=url, back_label="See the delivery as it is now")
+    messages.success(request, "Replayed: the delivery is pending again, with the same idempotency key.")
+    return HttpResponseClientRedirect(url) if wants_partial(request) else redirect(url)
