@@ -196,6 +196,9 @@ class Delivery(models.Model):
             models.Index(fields=["status", "connector", "created_at"], name="delivery_status"),
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="delivery_pending_due"),
             models.Index(fields=["lease_until"], condition=Q(status="in_flight"), name="delivery_lease"),
+            models.Index(
+                fields=["connector", "-delivered_at"], condition=Q(status="delivered"), name="delivery_last_delivered"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from stewardship import db
 from stewardship.errors import Conflict, NotFound
 
-from .models import AttemptOutcome, Delivery, DeliveryAttempt, DeliveryStatus
+from .models import AttemptOutcome, Connector, Delivery, DeliveryAttempt, DeliveryStatus
 from .outbox import enqueue
 
 
@@ -33,13 +33,16 @@ def deliveries_sweep(*, limit: int = 5000) -> SweepResult:
     result = SweepResult()
     with transaction.atomic():
         lost = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(status=DeliveryStatus.IN_FLIGHT, lease_until__lt=now)
-            .select_related("connector")[:limit]
+            Delivery.objects.select_for_update(skip_locked=True).filter(
+                status=DeliveryStatus.IN_FLIGHT, lease_until__lt=now
+            )[:limit]
+        )
+        max_attempts = dict(
+            Connector.objects.filter(pk__in={d.connector_id for d in lost}).values_list("pk", "max_attempts")
         )
         attempts = []
         for d in lost:
-            out_of_attempts = d.attempts >= d.connector.max_attempts
+            out_of_attempts = d.attempts >= max_attempts[d.connector_id]
             d.status = DeliveryStatus.DEAD if out_of_attempts else DeliveryStatus.PENDING
             d.last_error = "the worker was lost before it reported (lease expired)"
             d.lease_until, d.next_attempt_at, d.queued_at = None, now, None

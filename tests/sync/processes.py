@@ -83,6 +83,7 @@ class Workers:
     def __init__(self, broker: Broker, tmp: Path) -> None:
         self.broker, self.tmp = broker, tmp
         self.processes: list[subprocess.Popen] = []
+        self.restarts = 0
         self.env = {
             **os.environ,
             "DATABASE_URL": _database_url(),
@@ -120,6 +121,20 @@ class Workers:
                 subprocess.Popen(args, cwd=ROOT, env=self.env, start_new_session=True, stdout=subprocess.DEVNULL)
             )
 
+    def revive(self) -> int:
+        """Do what a process supervisor (systemd ``Restart=always``) does in production: start again the workers that
+        exited. A Celery worker can exit by itself when its broker vanishes (kombu fails restoring unacked messages
+        on the dead connection). Returns how many were restarted."""
+        exited = [p for p in self.processes if p.poll() is not None]
+        for process in exited:
+            self.processes.remove(process)
+            if _group_alive(process.pid):  # its children (the pool, beat) must not outlive it
+                os.killpg(process.pid, signal.SIGKILL)
+        if exited:
+            self.start(len(exited))
+        self.restarts += len(exited)
+        return len(exited)
+
     def kill(self) -> None:
         """SIGKILL every worker process and its children: no chance to ack, report or clean up."""
         for process in self.processes:
@@ -142,6 +157,14 @@ class Workers:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         self.processes = []
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 @pytest.fixture

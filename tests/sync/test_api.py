@@ -70,7 +70,7 @@ def test_replay_one_and_many(deliveries, client_for, steward, clean_sandbox):
     assert api.post(f"{URL}abc/replay/").status_code == 404
     bulk = api.post(f"{URL}replay/?connector=hooks&golden_id={deliveries[1].golden_id}")
     assert bulk.json() == {"replayed": 1, "superseded": 0}
-    assert api.post(f"{URL}replay/?connector=hooks").json() == {"replayed": 1, "superseded": 0}
+    assert api.post(f"{URL}replay/?status=dead&connector=hooks").json() == {"replayed": 1, "superseded": 0}
     assert Delivery.objects.filter(status=DeliveryStatus.PENDING, replayed_by=steward).count() == 3
 
 

@@ -3,6 +3,8 @@ updated by source systems are delivered by a real Celery worker and read back th
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from stewardship.models import SourceSystem
@@ -11,6 +13,12 @@ from tests.conftest import record
 from tests.sync.processes import settled, summary, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def gtin13(body: str) -> str:
+    digits = [int(c) for c in body[:12]]
+    check = (10 - sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10) % 10
+    return body[:12] + str(check)
 
 
 def upsert(source: str, domain: str, *records) -> list:
@@ -47,6 +55,8 @@ def real_connectors(tryton_server, medusa_server) -> None:
 def test_customers_and_products_reach_tryton_and_medusa_and_follow_updates(
     real_connectors, workers, tryton_server, medusa_server
 ):
+    run = uuid.uuid4().hex[:8]  # Tryton's and Medusa's databases outlive the test database: keep this run's apart
+    email, new_email, sku = f"iris.{run}@example.com", f"iris.{run}@quint.example", f"STW-TEE-{run}"
     workers.start()
     [customer] = upsert(
         "cdp",
@@ -55,7 +65,7 @@ def test_customers_and_products_reach_tryton_and_medusa_and_follow_updates(
             "cdp-77",
             given_name="Iris",
             family_name="Quint",
-            email="iris.quint@example.com",
+            email=email,
             phone="+44 20 7946 0958",
             address_line1="2 Mill Lane",
             postal_code="SW1A 2AA",
@@ -66,22 +76,30 @@ def test_customers_and_products_reach_tryton_and_medusa_and_follow_updates(
     [product] = upsert(
         "commerce",
         "product",
-        record("sku-1", sku="STW-TEE-1", name="Steward tee", gtin="5012345678900", price="19.90", currency="EUR"),
+        record(
+            "sku-1",
+            sku=sku,
+            name="Steward tee",
+            gtin=gtin13(f"50{int(run, 16) % 10**10:010d}"),
+            price="19.90",
+            currency="EUR",
+        ),
     )
     wait_until(settled, timeout=120, what="first deliveries")
-    assert summary() == {"delivered": 4}
+    dead = list(Delivery.objects.exclude(status=DeliveryStatus.DELIVERED).values_list("connector__name", "last_error"))
+    assert summary() == {"delivered": 4}, dead
     golden, product_golden = str(customer.golden_id), str(product.golden_id)
 
     [party] = tryton_server.search_read("party.party", [["code", "=", golden]], ["name", "contact_mechanisms"])
     assert party["name"] == "Iris Quint"
     mechanisms = tryton_server.search_read("party.contact_mechanism", [["party", "=", party["id"]]], ["type", "value"])
-    assert {m["type"]: m["value"] for m in mechanisms}["email"] == "iris.quint@example.com"
-    [shopper] = medusa_server.admin("GET", "/admin/customers", params={"email": "iris.quint@example.com"})["customers"]
+    assert {m["type"]: m["value"] for m in mechanisms}["email"] == email
+    [shopper] = medusa_server.admin("GET", "/admin/customers", params={"email": email})["customers"]
     assert shopper["metadata"]["steward_golden_id"] == golden
     assert (shopper["first_name"], shopper["last_name"]) == ("Iris", "Quint")
     [tee] = medusa_server.admin("GET", "/admin/products", params={"external_id": product_golden})["products"]
     assert tee["title"] == "Steward tee"
-    assert tryton_server.search_read("product.product", [["code", "=", "STW-TEE-1"]], ["id"])
+    assert tryton_server.search_read("product.product", [["code", "=", sku]], ["id"])
 
     # The CDP owns email: a new address flows to both systems, replacing the old one.
     upsert(
@@ -92,7 +110,7 @@ def test_customers_and_products_reach_tryton_and_medusa_and_follow_updates(
             "2026-02-01T10:00:00Z",
             given_name="Iris",
             family_name="Quint",
-            email="iris@quint.example",
+            email=new_email,
             phone="+44 20 7946 0958",
             address_line1="2 Mill Lane",
             postal_code="SW1A 2AA",
@@ -103,6 +121,6 @@ def test_customers_and_products_reach_tryton_and_medusa_and_follow_updates(
     wait_until(settled, timeout=120, what="the update")
     assert Delivery.objects.filter(status=DeliveryStatus.DELIVERED, version=2).count() == 2
     mechanisms = tryton_server.search_read("party.contact_mechanism", [["party", "=", party["id"]]], ["type", "value"])
-    assert [m["value"] for m in mechanisms if m["type"] == "email"] == ["iris@quint.example"]
+    assert [m["value"] for m in mechanisms if m["type"] == "email"] == [new_email]
     shopper = medusa_server.admin("GET", f"/admin/customers/{shopper['id']}")["customer"]
-    assert shopper["email"] == "iris@quint.example" and shopper["metadata"]["steward_version"] == 2
+    assert shopper["email"] == new_email and shopper["metadata"]["steward_version"] == 2

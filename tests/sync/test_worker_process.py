@@ -155,6 +155,7 @@ def test_a_broker_restart_mid_run_loses_nothing(workers, broker, connectors, cle
     time.sleep(2)
     broker.start()
     clean_sandbox.session.delete(f"{clean_sandbox.url}/_sandbox/faults").raise_for_status()
-    wait_until(settled, timeout=120, what="delivery after the broker restart")
+    wait_until(lambda: workers.revive() >= 0 and settled(), timeout=120, what="delivery after the broker restart")
     assert summary() == {"delivered": 300}
     assert clean_sandbox.received("webhook")["effects"] == 300
+    print(f"workers restarted by the supervisor: {workers.restarts}")
