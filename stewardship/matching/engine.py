@@ -39,6 +39,13 @@ CUSTOMER, PRODUCT = "customer", "product"
 LOCATION_CAP = 12.0
 HOUSEHOLD_CAP = 20.0
 PRIOR = {CUSTOMER: -20.0, PRODUCT: -10.0}  # log2 odds that two records sharing a blocking key match, before evidence
+# Keys made of the name alone (given-name family and family-name Soundex) are compared on only while at most this
+# many records share them, whatever ``max_block_size`` says. A common name ("John Smith") brings back hundreds of
+# records that share nothing else; a true duplicate of a common name almost always shares an email, a phone, an
+# address or a birth date too and is found through that key. The price is a little blocking recall (the README's
+# scale figures give both sides).
+NAME_BLOCK_SIZE = 150
+_NAME_KEYS = ("nm:", "ns:")
 
 
 @dataclass(frozen=True)
@@ -143,6 +150,11 @@ def _customer_keys(f: Features) -> list[str]:
     return keys
 
 
+def block_limit(key: str, max_block_size: int) -> int:
+    """How many records may share ``key`` for it still to be compared on (see ``NAME_BLOCK_SIZE``)."""
+    return min(max_block_size, NAME_BLOCK_SIZE) if key.startswith(_NAME_KEYS) else max_block_size
+
+
 def _product_keys(f: Features) -> list[str]:
     keys = [f"gt:{f['gt']}"] if "gt" in f else []
     if "sk" in f:
@@ -162,7 +174,7 @@ def pair_candidates(
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Deduplication of an in-memory set: the index pairs (left < right) sharing a blocking key, each pair once,
     and the keys left out because more than ``max_block_size`` records share them (the records are still compared
-    through their other keys)."""
+    through their other keys; name keys have a lower limit, ``block_limit``, and are left out silently)."""
     key_ids: dict[str, int] = {}
     rec_idx: list[int] = []
     key_idx: list[int] = []
@@ -178,9 +190,10 @@ def pair_candidates(
     recs, kids = recs[order], kids[order]
     starts = np.flatnonzero(np.r_[True, kids[1:] != kids[:-1]])
     sizes = np.diff(np.r_[starts, len(kids)])
-    too_big = sizes > max_block_size
     names = np.array(list(key_ids), dtype=object)
-    oversized = sorted(names[kids[starts[too_big]]].tolist())
+    limits = np.fromiter((block_limit(k, max_block_size) for k in key_ids), dtype=np.int64, count=len(key_ids))
+    too_big = sizes > limits[kids[starts]]
+    oversized = sorted(names[kids[starts[sizes > max_block_size]]].tolist())
     lefts, rights = [], []
     for size in np.unique(sizes[(sizes >= 2) & ~too_big]):
         block_starts = starts[sizes == size]
@@ -192,7 +205,9 @@ def pair_candidates(
         return empty, empty, oversized
     left, right = np.concatenate(lefts), np.concatenate(rights)
     low, high = np.minimum(left, right), np.maximum(left, right)
-    codes = np.unique(low[low != high] * len(records) + high[low != high])
+    codes = low[low != high] * len(records) + high[low != high]
+    codes.sort()  # in place, and no inverse or counts: much cheaper than np.unique on hundreds of millions of pairs
+    codes = codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
     return codes // len(records), codes % len(records), oversized
 
 
@@ -577,6 +592,12 @@ def _evaluate(
     return ev
 
 
+_CAPPED = {
+    "location": f"shared fields capped at {LOCATION_CAP:g} bits",
+    "household": f"shared fields capped at {HOUSEHOLD_CAP:g} bits",
+}
+
+
 def _probability(log2_odds: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp2(-np.clip(log2_odds, -60, 60)))
 
@@ -609,8 +630,12 @@ def score_many(
     *,
     weights: Mapping[str, float] | None = None,
     model: Model | None = None,
+    explain_from: float = 0.0,
 ) -> list[Score]:
-    """One record against many, each with its explanation (the review queue shows it)."""
+    """One record against many, each with its explanation (the review queue shows it).
+
+    Only the pairs scoring at least ``explain_from`` are explained (the others get an empty explanation): an
+    upsert needs explanations only for the candidates it may queue."""
     if not others:
         return []
     left = _columns(domain, [a], np.zeros(len(others), dtype=np.int64))
@@ -619,6 +644,9 @@ def score_many(
     probabilities = _probability(ev.total)
     results = []
     for k, other in enumerate(others):
+        if probabilities[k] < explain_from:
+            results.append(Score(float(probabilities[k])))
+            continue
         explanation = []
         for comparison in COMPARISONS[domain]:
             level = int(ev.levels[comparison.field][k])
@@ -634,12 +662,7 @@ def score_many(
             )
         for group, adjustment in ev.caps.items():
             if adjustment[k] < 0:
-                cap = LOCATION_CAP if group == "location" else HOUSEHOLD_CAP
-                explanation.append(
-                    FieldExplanation(
-                        group, None, None, f"shared fields capped at {cap:g} bits", -1.0, float(adjustment[k])
-                    )
-                )
+                explanation.append(FieldExplanation(group, None, None, _CAPPED[group], -1.0, float(adjustment[k])))
         results.append(Score(float(probabilities[k]), explanation))
     return results
 

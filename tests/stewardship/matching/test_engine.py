@@ -56,6 +56,13 @@ def test_twins_are_kept_apart():
     assert p(customer(**ROBERT), twin) < REVIEW
 
 
+def test_only_candidates_at_or_above_explain_from_are_explained():
+    a = customer(**ROBERT)
+    results = matching.score_many("customer", a, [a, customer(given_name="Zoe", family_name="Ng")], explain_from=0.5)
+    assert results[0].explanation and not results[1].explanation
+    assert results[1].probability < 0.5
+
+
 def test_a_household_is_kept_apart_even_sharing_an_email():
     partner = customer(**ROBERT | {"given_name": "Alice", "birth_date": "1982-09-17"})
     assert p(customer(**ROBERT), partner) < 0.01
@@ -175,6 +182,17 @@ def test_pair_candidates_pairs_each_sharing_pair_once_and_reports_oversized_bloc
     left, right, _ = matching.pair_candidates("customer", people)
     assert len(left) == len(set(zip(left.tolist(), right.tolist(), strict=True))) == 10 + 1
     assert (left < right).all()
+
+
+def test_name_keys_have_a_lower_block_limit_than_other_keys():
+    assert matching.block_limit("nm:ann|L000", 1000) == engine.NAME_BLOCK_SIZE
+    assert matching.block_limit("ns:A500|L000", 10) == 10
+    assert matching.block_limit("em:ann@x.com", 1000) == 1000
+    many = [customer(given_name="Ann", family_name="Lee", email=f"a{i}@x.com") for i in range(engine.NAME_BLOCK_SIZE)]
+    twin = customer(given_name="Ann", family_name="Lee", email="a0@x.com")
+    left, right, oversized = matching.pair_candidates("customer", [*many, twin])
+    assert set(zip(left.tolist(), right.tolist(), strict=True)) == {(0, len(many))}  # only through the email
+    assert oversized == []  # name keys over their own limit are left out without a report
 
 
 def test_score_pairs_agrees_with_score():
