@@ -38,6 +38,12 @@ Features = dict[str, Any]
 CUSTOMER, PRODUCT = "customer", "product"
 LOCATION_CAP = 12.0
 HOUSEHOLD_CAP = 20.0
+# Twins share a household and a birth date, and often a given name that differs by a letter or two (Paul / Paula,
+# Simon / Simone, Lea / Lena). When the given names only look alike (not the same name, not a nickname), a pair
+# counts at most this many log2 odds in all (p = 0.94: the review band at the default thresholds), unless an
+# identifier of the person's own (an account number) agrees: a steward decides, it is never linked by itself.
+TWIN_CAP = 4.0
+_GIVEN_NAME_ALIKE = (2, 4, 5)  # the given-name levels "jaro-winkler ≥ 0.92", "initial or first name", "≥ 0.80"
 PRIOR = {CUSTOMER: -20.0, PRODUCT: -10.0}  # log2 odds that two records sharing a blocking key match, before evidence
 # Keys made of the name alone (given-name family and family-name Soundex) are compared on only while at most this
 # many records share them, whatever ``max_block_size`` says. A common name ("John Smith") brings back hundreds of
@@ -267,8 +273,11 @@ def _string_levels(key: str, thresholds: Sequence[float], scorer: Callable[..., 
     return compare
 
 
-def _edit_levels(key: str, max_distance: int = 1):
-    """Exact; within ``max_distance`` edits, a swap of two neighbours counting as one (a typo); different."""
+def _edit_levels(key: str, max_distance: int = 1, *, sequential: bool = False):
+    """Exact; within ``max_distance`` edits, a swap of two neighbours counting as one (a typo); different.
+
+    ``sequential``: numbers handed out in sequence (account numbers): two that differ only in their last digit are
+    neighbours, not a typo (a household's accounts, opened together, are D07003381 and D07003388)."""
 
     def compare(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
         x, y = a[key], b[key]
@@ -280,6 +289,11 @@ def _edit_levels(key: str, max_distance: int = 1):
         typo = present & ~exact
         if typo.any():
             dist[typo] = process.cpdist(x[typo], y[typo], scorer=OSA.distance, workers=1)
+        if sequential:
+            for i in np.flatnonzero(typo & (dist <= max_distance)):
+                p, q = x[i], y[i]
+                if len(p) == len(q) and p[:-1] == q[:-1] and p[-1:].isdigit() and q[-1:].isdigit():
+                    dist[i] = 99
         return _levels([exact, dist <= max_distance], present), sim
 
     return compare
@@ -415,7 +429,7 @@ CUSTOMER_COMPARISONS = (
         ("ac",),
         ("exact", "one character off", "different"),
         (20.0, 8.0, -2.0),
-        _edit_levels("ac"),
+        _edit_levels("ac", sequential=True),
     ),
     Comparison(
         "address",
@@ -589,12 +603,19 @@ def _evaluate(
         capped = np.minimum(groups["household"], HOUSEHOLD_CAP)
         ev.caps["household"] = capped - groups["household"]
         ev.total += capped
+    if domain == CUSTOMER:
+        # Given names only alike and no identifier of the person's own (an account number) agreeing: at most
+        # TWIN_CAP bits, whatever the shared fields and the birth date add up to.
+        alike = np.isin(levels["given_name"], _GIVEN_NAME_ALIKE) & (levels["erp_account_number"] != 0)
+        ev.caps["twins"] = np.where(alike & (ev.total > TWIN_CAP), TWIN_CAP - ev.total, 0.0)
+        ev.total += ev.caps["twins"]
     return ev
 
 
 _CAPPED = {
     "location": f"shared fields capped at {LOCATION_CAP:g} bits",
     "household": f"shared fields capped at {HOUSEHOLD_CAP:g} bits",
+    "twins": f"given names only alike: the pair capped at {TWIN_CAP:g} bits",
 }
 
 
