@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from . import matching
 from .models import BlockingKey, MatchSettings, NotAMatch
@@ -193,16 +193,16 @@ def _lookup(
 
 def rejected_goldens(record_ids: Iterable[int]) -> dict[int, set[uuid.UUID]]:
     """For each record, the golden records holding a record a steward said it is not a match with."""
-    record_ids = list(record_ids)
+    ids = set(record_ids)
     result: dict[int, set[uuid.UUID]] = defaultdict(set)
-    if not record_ids:
+    if not ids:
         return result
-    for a, golden_b in NotAMatch.objects.filter(record_a_id__in=record_ids).values_list(
-        "record_a_id", "record_b__golden_id"
-    ):
-        result[a].add(golden_b)
-    for b, golden_a in NotAMatch.objects.filter(record_b_id__in=record_ids).values_list(
-        "record_b_id", "record_a__golden_id"
-    ):
-        result[b].add(golden_a)
+    rows = NotAMatch.objects.filter(Q(record_a_id__in=ids) | Q(record_b_id__in=ids)).values_list(
+        "record_a_id", "record_b_id", "record_a__golden_id", "record_b__golden_id"
+    )
+    for a, b, golden_a, golden_b in rows:
+        if a in ids:
+            result[a].add(golden_b)
+        if b in ids:
+            result[b].add(golden_a)
     return result
