@@ -39,9 +39,10 @@ CUSTOMER, PRODUCT = "customer", "product"
 LOCATION_CAP = 12.0
 HOUSEHOLD_CAP = 20.0
 # Twins share a household and a birth date, and often a given name that differs by a letter or two (Paul / Paula,
-# Simon / Simone, Lea / Lena). When the given names only look alike (not the same name, not a nickname), a pair
-# counts at most this many log2 odds in all (p = 0.94: the review band at the default thresholds), unless an
-# identifier of the person's own (an account number) agrees: a steward decides, it is never linked by itself.
+# Simon / Simone, Lea / Lena). When two records share a household (an address, phone or email) and their given
+# names only look alike (not the same name, not a nickname), the pair counts at most this many log2 odds in all
+# (p = 0.94: the review band at the default thresholds), unless an identifier of the person's own (an account
+# number) agrees: a steward decides, it is never linked by itself.
 TWIN_CAP = 4.0
 _GIVEN_NAME_ALIKE = (2, 4, 5)  # the given-name levels "jaro-winkler ≥ 0.92", "initial or first name", "≥ 0.80"
 PRIOR = {CUSTOMER: -20.0, PRODUCT: -10.0}  # log2 odds that two records sharing a blocking key match, before evidence
@@ -599,14 +600,16 @@ def _evaluate(
         capped = np.minimum(groups["location"], LOCATION_CAP)
         ev.caps["location"] = capped - groups["location"]
         groups["household"] = groups.get("household", 0) + capped
+    # Living together: a shared address, phone or email (the family name alone is not enough).
+    together = groups.get("household", np.zeros(n)) - ev.weight.get("family_name", 0) > 0
     if "household" in groups:
         capped = np.minimum(groups["household"], HOUSEHOLD_CAP)
         ev.caps["household"] = capped - groups["household"]
         ev.total += capped
     if domain == CUSTOMER:
-        # Given names only alike and no identifier of the person's own (an account number) agreeing: at most
-        # TWIN_CAP bits, whatever the shared fields and the birth date add up to.
-        alike = np.isin(levels["given_name"], _GIVEN_NAME_ALIKE) & (levels["erp_account_number"] != 0)
+        # Living together, given names only alike and no identifier of the person's own (an account number)
+        # agreeing: at most TWIN_CAP bits, whatever the shared fields and the birth date add up to.
+        alike = together & np.isin(levels["given_name"], _GIVEN_NAME_ALIKE) & (levels["erp_account_number"] != 0)
         ev.caps["twins"] = np.where(alike & (ev.total > TWIN_CAP), TWIN_CAP - ev.total, 0.0)
         ev.total += ev.caps["twins"]
     return ev
