@@ -257,8 +257,11 @@ _DIGITS = re.compile(r"\D")
 
 def _levels(conditions: Sequence[np.ndarray], present: np.ndarray) -> np.ndarray:
     """The first level whose condition holds; the last level ("different") otherwise; -1 where a value is missing."""
-    level = np.select(conditions, np.arange(len(conditions)), default=len(conditions))
-    return np.where(present, level, -1)
+    level = np.full(len(present), len(conditions))
+    for i in range(len(conditions) - 1, -1, -1):  # the first condition wins: assigned last (np.select is slower)
+        level[conditions[i]] = i
+    level[~present] = -1
+    return level
 
 
 def _string_levels(key: str, thresholds: Sequence[float], scorer: Callable[..., float] = JaroWinkler.similarity):
