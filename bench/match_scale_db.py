@@ -333,7 +333,7 @@ class QueryLog:
 
 class Stopwatch:
     """Time spent in a few functions of the upsert path, by wrapping them for the measurement (behaviour unchanged):
-    the candidate look-up (``BatchMatcher.__init__``: thresholds and the two BlockingKey queries), scoring
+    the candidate look-up (``BatchMatcher.__init__``: thresholds and the BlockingKey query), scoring
     (``matching.score_many``), the rest of the decision (``BatchMatcher.decide`` less scoring) and the commit."""
 
     def __init__(self, queries: QueryLog) -> None:

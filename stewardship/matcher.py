@@ -61,8 +61,9 @@ class Thresholds:
 class BatchMatcher:
     """Matches the records of one batch against stored records and against each other.
 
-    Build it with every blocking key of the batch (two queries), then call ``decide`` record by record in input
-    order and ``add`` each record once its golden record is known, so later records of the batch see it.
+    Build it with every blocking key of the batch (two queries: the settings, then the candidates), then call
+    ``decide`` record by record in input order and ``add`` each record once its golden record is known, so later
+    records of the batch see it.
     """
 
     def __init__(self, domain: str, keys: Iterable[str], *, exclude_records: Iterable[int] = ()) -> None:
