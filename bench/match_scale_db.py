@@ -324,7 +324,7 @@ class QueryLog:
         finally:
             elapsed = time.perf_counter() - started
             self.add(sql, elapsed)
-            if sql.lstrip().upper().startswith("SELECT") and '"stewardship_blockingkey"' in sql:
+            if sql.lstrip().upper().startswith(("SELECT", "WITH")) and '"stewardship_blockingkey"' in sql:
                 self.candidate_seconds += elapsed
                 self.lookups.append((sql, params))
                 if '"features"' in sql:
@@ -333,7 +333,7 @@ class QueryLog:
 
 class Stopwatch:
     """Time spent in a few functions of the upsert path, by wrapping them for the measurement (behaviour unchanged):
-    the candidate look-up (``BatchMatcher.__init__``: thresholds and the two BlockingKey queries), scoring
+    the candidate look-up (``BatchMatcher.__init__``: thresholds and the BlockingKey query), scoring
     (``matching.score_many``), the rest of the decision (``BatchMatcher.decide`` less scoring) and the commit."""
 
     def __init__(self, queries: QueryLog) -> None:
@@ -512,8 +512,12 @@ def measure_upserts(args: argparse.Namespace, stored: int) -> dict[str, Any]:
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
                 plan = "\n".join(row[0] for row in cursor.fetchall())
+            if isinstance(params, dict):
+                shown = sql % {k: _literal(v) for k, v in params.items()}
+            else:
+                shown = sql % tuple(_literal(p) for p in params) if params else sql
             plans[f"{title} ({sample['kind']}, {sample['ms']:.1f} ms, {sample['candidates']} candidates): {what}"] = (
-                f"{sql % tuple(_literal(p) for p in params) if params else sql}\n{plan}"
+                f"{shown}\n{plan}"
             )
     result["plans"] = plans
     result["slowest"] = {k: slowest[k] for k in ("kind", "ms", "queries", "sql_ms", "lookup_ms", "candidates")}
@@ -536,6 +540,8 @@ def _literal(value: Any) -> str:
     """A parameter as an SQL literal, for showing a query (never executed)."""
     if isinstance(value, str):
         return "'" + str.__str__(value).replace("'", "''") + "'"
+    if isinstance(value, list):
+        return "ARRAY[" + ", ".join(_literal(v) for v in value) + "]"
     return str(int(value)) if isinstance(value, int) else str(value)
 
 

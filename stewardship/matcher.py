@@ -6,16 +6,18 @@ and decides per record: link to one golden record, queue candidates for review, 
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count
+from django.db import connection
+from django.db.models import Count, Q
 
 from . import matching
-from .models import BlockingKey, GoldenStatus, MatchSettings, NotAMatch
+from .models import BlockingKey, MatchSettings, NotAMatch
 
 
 @dataclass(frozen=True)
@@ -51,14 +53,17 @@ class Thresholds:
         return cls(row.auto_link, row.review, row.max_block_size, dict(row.weights or {}), row.engine_model())
 
     def scores(self, domain: str, a: dict[str, Any], others: Sequence[dict[str, Any]]) -> list[matching.Score]:
-        return matching.score_many(domain, a, others, weights=self.weights, model=self.model)
+        """Scores against ``others``; only those at or above ``review`` (the ones a decision may queue) are
+        explained."""
+        return matching.score_many(domain, a, others, weights=self.weights, model=self.model, explain_from=self.review)
 
 
 class BatchMatcher:
     """Matches the records of one batch against stored records and against each other.
 
-    Build it with every blocking key of the batch (two queries), then call ``decide`` record by record in input
-    order and ``add`` each record once its golden record is known, so later records of the batch see it.
+    Build it with every blocking key of the batch (two queries: the settings, then the candidates), then call
+    ``decide`` record by record in input order and ``add`` each record once its golden record is known, so later
+    records of the batch see it.
     """
 
     def __init__(self, domain: str, keys: Iterable[str], *, exclude_records: Iterable[int] = ()) -> None:
@@ -70,16 +75,7 @@ class BatchMatcher:
         self._index: dict[str, list[Stored]] = defaultdict(list)
         if not keys:
             return
-        self.frequent = set(
-            BlockingKey.objects.filter(domain=domain, key__in=keys)
-            .values("key")
-            .annotate(n=Count("id"))
-            .filter(n__gt=self.thresholds.max_block_size)
-            .values_list("key", flat=True)
-        )
-        rows = BlockingKey.objects.filter(
-            domain=domain, key__in=keys - self.frequent, record__golden__status=GoldenStatus.ACTIVE
-        ).values_list("key", "record_id", "record__golden_id", "record__features")
+        self.frequent, rows = _lookup(domain, keys, self.thresholds.max_block_size)
         for key, record_id, golden_id, feats in rows:
             if record_id not in excluded:
                 self._index[key].append(Stored(record_id, golden_id, feats))
@@ -104,7 +100,11 @@ class BatchMatcher:
         never: set[uuid.UUID] = frozenset(),  # type: ignore[assignment]
     ) -> Decision:
         """Score the record against its candidates (other than its own golden record and ``never``)."""
-        decision = Decision(frequent_keys=sorted(k for k in keys if k in self.frequent))
+        limit = self.thresholds.max_block_size
+        # Name keys over their own, lower limit are skipped silently (see matching.NAME_BLOCK_SIZE).
+        decision = Decision(
+            frequent_keys=sorted(k for k in keys if k in self.frequent and matching.block_limit(k, limit) == limit)
+        )
         stored = [s for s in self.candidates(keys) if s.golden_id != own_golden and s.golden_id not in never]
         if not stored:
             return decision
@@ -139,18 +139,71 @@ class BatchMatcher:
                 self._index[key].append(stored)
 
 
+# One statement for the whole look-up. Per key at most its limit + 1 entries are read from the index (a key with
+# more is too common to compare on: its rows are not fetched, and the key comes back once with no record); then the
+# records of the other keys. No join with the golden records: a source record always belongs to an active one
+# (a merge moves the merged record's source records to the survivor), so their status need not be read.
+_LOOKUP_SQL = """
+WITH hits AS MATERIALIZED (
+    SELECT k.key, k.lim, b.record_id, count(*) OVER (PARTITION BY k.key) AS n
+    FROM unnest(%(keys)s::varchar[], %(limits)s::int[]) AS k(key, lim)
+    CROSS JOIN LATERAL (
+        SELECT record_id FROM "stewardship_blockingkey" WHERE domain = %(domain)s AND key = k.key LIMIT k.lim + 1
+    ) AS b
+)
+SELECT h.key, s.id, s.golden_id, s."features"
+FROM hits AS h
+JOIN stewardship_sourcerecord AS s ON s.id = h.record_id
+WHERE h.n <= h.lim
+UNION ALL
+SELECT DISTINCT h.key, NULL::bigint, NULL::uuid, NULL::jsonb FROM hits AS h WHERE h.n > h.lim
+"""
+
+
+def _lookup(
+    domain: str, keys: set[str], max_block_size: int
+) -> tuple[set[str], list[tuple[str, int, uuid.UUID, dict[str, Any]]]]:
+    """(keys shared by more records than their ``matching.block_limit``, (key, record id, golden id, features) of
+    the records filed under the other keys)."""
+    if connection.vendor != "postgresql":
+        counts = (
+            BlockingKey.objects.filter(domain=domain, key__in=keys)
+            .values("key")
+            .annotate(n=Count("id"))
+            .values_list("key", "n")
+        )
+        frequent = {key for key, n in counts if n > matching.block_limit(key, max_block_size)}
+        rows = BlockingKey.objects.filter(domain=domain, key__in=keys - frequent).values_list(
+            "key", "record_id", "record__golden_id", "record__features"
+        )
+        return frequent, list(rows)
+    ordered = sorted(keys)
+    limits = [matching.block_limit(key, max_block_size) for key in ordered]
+    params = {"keys": ordered, "limits": limits, "domain": domain}
+    frequent = set()
+    rows = []
+    with connection.cursor() as cursor:
+        cursor.execute(_LOOKUP_SQL, params)
+        for key, record_id, golden_id, feats in cursor.fetchall():
+            if record_id is None:
+                frequent.add(key)
+            else:
+                rows.append((key, record_id, golden_id, json.loads(feats)))  # Django loads jsonb as text
+    return frequent, rows
+
+
 def rejected_goldens(record_ids: Iterable[int]) -> dict[int, set[uuid.UUID]]:
     """For each record, the golden records holding a record a steward said it is not a match with."""
-    record_ids = list(record_ids)
+    ids = set(record_ids)
     result: dict[int, set[uuid.UUID]] = defaultdict(set)
-    if not record_ids:
+    if not ids:
         return result
-    for a, golden_b in NotAMatch.objects.filter(record_a_id__in=record_ids).values_list(
-        "record_a_id", "record_b__golden_id"
-    ):
-        result[a].add(golden_b)
-    for b, golden_a in NotAMatch.objects.filter(record_b_id__in=record_ids).values_list(
-        "record_b_id", "record_a__golden_id"
-    ):
-        result[b].add(golden_a)
+    rows = NotAMatch.objects.filter(Q(record_a_id__in=ids) | Q(record_b_id__in=ids)).values_list(
+        "record_a_id", "record_b_id", "record_a__golden_id", "record_b__golden_id"
+    )
+    for a, b, golden_a, golden_b in rows:
+        if a in ids:
+            result[a].add(golden_b)
+        if b in ids:
+            result[b].add(golden_a)
     return result

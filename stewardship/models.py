@@ -367,7 +367,8 @@ class BlockingKey(models.Model):
     key = models.CharField(max_length=200)
 
     class Meta:
-        indexes = [models.Index(fields=["domain", "key"], name="blocking_key_lookup")]
+        # record_id included: the candidate look-up reads it from the index alone (an index-only scan).
+        indexes = [models.Index(fields=["domain", "key"], name="blocking_key_lookup", include=["record_id"])]
         constraints = [models.UniqueConstraint(fields=["record", "key"], name="blocking_key_unique")]
 
     def __str__(self) -> str:

@@ -218,6 +218,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status": name each choice set, so clients get stable enum names.
+    "ENUM_NAME_OVERRIDES": {
+        "GoldenStatusEnum": "stewardship.models.GoldenStatus",
+        "CandidateStatusEnum": "stewardship.models.CandidateStatus",
+        "ChangeRequestStatusEnum": "stewardship.models.ChangeRequestStatus",
+        "DeliveryStatusEnum": "sync.models.DeliveryStatus",
+        "AttemptOutcomeEnum": "sync.models.AttemptOutcome",
+    },
 }
 
 # --- Celery ---

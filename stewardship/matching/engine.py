@@ -38,7 +38,21 @@ Features = dict[str, Any]
 CUSTOMER, PRODUCT = "customer", "product"
 LOCATION_CAP = 12.0
 HOUSEHOLD_CAP = 20.0
+# Twins share a household and a birth date, and often a given name that differs by a letter or two (Paul / Paula,
+# Simon / Simone, Lea / Lena). When two records share a household (an address, phone or email) and their given
+# names only look alike (not the same name, not a nickname), the pair counts at most this many log2 odds in all
+# (p = 0.94: the review band at the default thresholds), unless an identifier of the person's own (an account
+# number) agrees: a steward decides, it is never linked by itself.
+TWIN_CAP = 4.0
+_GIVEN_NAME_ALIKE = (2, 4, 5)  # the given-name levels "jaro-winkler ≥ 0.92", "initial or first name", "≥ 0.80"
 PRIOR = {CUSTOMER: -20.0, PRODUCT: -10.0}  # log2 odds that two records sharing a blocking key match, before evidence
+# Keys made of the name alone (given-name family and family-name Soundex) are compared on only while at most this
+# many records share them, whatever ``max_block_size`` says. A common name ("John Smith") brings back hundreds of
+# records that share nothing else; a true duplicate of a common name almost always shares an email, a phone, an
+# address or a birth date too and is found through that key. The price is a little blocking recall (the README's
+# scale figures give both sides).
+NAME_BLOCK_SIZE = 150
+_NAME_KEYS = ("nm:", "ns:")
 
 
 @dataclass(frozen=True)
@@ -143,6 +157,11 @@ def _customer_keys(f: Features) -> list[str]:
     return keys
 
 
+def block_limit(key: str, max_block_size: int) -> int:
+    """How many records may share ``key`` for it still to be compared on (see ``NAME_BLOCK_SIZE``)."""
+    return min(max_block_size, NAME_BLOCK_SIZE) if key.startswith(_NAME_KEYS) else max_block_size
+
+
 def _product_keys(f: Features) -> list[str]:
     keys = [f"gt:{f['gt']}"] if "gt" in f else []
     if "sk" in f:
@@ -162,7 +181,7 @@ def pair_candidates(
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Deduplication of an in-memory set: the index pairs (left < right) sharing a blocking key, each pair once,
     and the keys left out because more than ``max_block_size`` records share them (the records are still compared
-    through their other keys)."""
+    through their other keys; name keys have a lower limit, ``block_limit``, and are left out silently)."""
     key_ids: dict[str, int] = {}
     rec_idx: list[int] = []
     key_idx: list[int] = []
@@ -178,9 +197,10 @@ def pair_candidates(
     recs, kids = recs[order], kids[order]
     starts = np.flatnonzero(np.r_[True, kids[1:] != kids[:-1]])
     sizes = np.diff(np.r_[starts, len(kids)])
-    too_big = sizes > max_block_size
     names = np.array(list(key_ids), dtype=object)
-    oversized = sorted(names[kids[starts[too_big]]].tolist())
+    limits = np.fromiter((block_limit(k, max_block_size) for k in key_ids), dtype=np.int64, count=len(key_ids))
+    too_big = sizes > limits[kids[starts]]
+    oversized = sorted(names[kids[starts[sizes > max_block_size]]].tolist())
     lefts, rights = [], []
     for size in np.unique(sizes[(sizes >= 2) & ~too_big]):
         block_starts = starts[sizes == size]
@@ -192,7 +212,9 @@ def pair_candidates(
         return empty, empty, oversized
     left, right = np.concatenate(lefts), np.concatenate(rights)
     low, high = np.minimum(left, right), np.maximum(left, right)
-    codes = np.unique(low[low != high] * len(records) + high[low != high])
+    codes = low[low != high] * len(records) + high[low != high]
+    codes.sort()  # in place, and no inverse or counts: much cheaper than np.unique on hundreds of millions of pairs
+    codes = codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
     return codes // len(records), codes % len(records), oversized
 
 
@@ -235,8 +257,11 @@ _DIGITS = re.compile(r"\D")
 
 def _levels(conditions: Sequence[np.ndarray], present: np.ndarray) -> np.ndarray:
     """The first level whose condition holds; the last level ("different") otherwise; -1 where a value is missing."""
-    level = np.select(conditions, np.arange(len(conditions)), default=len(conditions))
-    return np.where(present, level, -1)
+    level = np.full(len(present), len(conditions))
+    for i in range(len(conditions) - 1, -1, -1):  # the first condition wins: assigned last (np.select is slower)
+        level[conditions[i]] = i
+    level[~present] = -1
+    return level
 
 
 def _string_levels(key: str, thresholds: Sequence[float], scorer: Callable[..., float] = JaroWinkler.similarity):
@@ -252,8 +277,11 @@ def _string_levels(key: str, thresholds: Sequence[float], scorer: Callable[..., 
     return compare
 
 
-def _edit_levels(key: str, max_distance: int = 1):
-    """Exact; within ``max_distance`` edits, a swap of two neighbours counting as one (a typo); different."""
+def _edit_levels(key: str, max_distance: int = 1, *, sequential: bool = False):
+    """Exact; within ``max_distance`` edits, a swap of two neighbours counting as one (a typo); different.
+
+    ``sequential``: numbers handed out in sequence (account numbers): two that differ only in their last digit are
+    neighbours, not a typo (a household's accounts, opened together, are D07003381 and D07003388)."""
 
     def compare(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
         x, y = a[key], b[key]
@@ -265,6 +293,11 @@ def _edit_levels(key: str, max_distance: int = 1):
         typo = present & ~exact
         if typo.any():
             dist[typo] = process.cpdist(x[typo], y[typo], scorer=OSA.distance, workers=1)
+        if sequential:
+            for i in np.flatnonzero(typo & (dist <= max_distance)):
+                p, q = x[i], y[i]
+                if len(p) == len(q) and p[:-1] == q[:-1] and p[-1:].isdigit() and q[-1:].isdigit():
+                    dist[i] = 99
         return _levels([exact, dist <= max_distance], present), sim
 
     return compare
@@ -400,7 +433,7 @@ CUSTOMER_COMPARISONS = (
         ("ac",),
         ("exact", "one character off", "different"),
         (20.0, 8.0, -2.0),
-        _edit_levels("ac"),
+        _edit_levels("ac", sequential=True),
     ),
     Comparison(
         "address",
@@ -570,11 +603,26 @@ def _evaluate(
         capped = np.minimum(groups["location"], LOCATION_CAP)
         ev.caps["location"] = capped - groups["location"]
         groups["household"] = groups.get("household", 0) + capped
+    # Living together: a shared address, phone or email (the family name alone is not enough).
+    together = groups.get("household", np.zeros(n)) - ev.weight.get("family_name", 0) > 0
     if "household" in groups:
         capped = np.minimum(groups["household"], HOUSEHOLD_CAP)
         ev.caps["household"] = capped - groups["household"]
         ev.total += capped
+    if domain == CUSTOMER:
+        # Living together, given names only alike and no identifier of the person's own (an account number)
+        # agreeing: at most TWIN_CAP bits, whatever the shared fields and the birth date add up to.
+        alike = together & np.isin(levels["given_name"], _GIVEN_NAME_ALIKE) & (levels["erp_account_number"] != 0)
+        ev.caps["twins"] = np.where(alike & (ev.total > TWIN_CAP), TWIN_CAP - ev.total, 0.0)
+        ev.total += ev.caps["twins"]
     return ev
+
+
+_CAPPED = {
+    "location": f"shared fields capped at {LOCATION_CAP:g} bits",
+    "household": f"shared fields capped at {HOUSEHOLD_CAP:g} bits",
+    "twins": f"given names only alike: the pair capped at {TWIN_CAP:g} bits",
+}
 
 
 def _probability(log2_odds: np.ndarray) -> np.ndarray:
@@ -609,8 +657,12 @@ def score_many(
     *,
     weights: Mapping[str, float] | None = None,
     model: Model | None = None,
+    explain_from: float = 0.0,
 ) -> list[Score]:
-    """One record against many, each with its explanation (the review queue shows it)."""
+    """One record against many, each with its explanation (the review queue shows it).
+
+    Only the pairs scoring at least ``explain_from`` are explained (the others get an empty explanation): an
+    upsert needs explanations only for the candidates it may queue."""
     if not others:
         return []
     left = _columns(domain, [a], np.zeros(len(others), dtype=np.int64))
@@ -619,6 +671,9 @@ def score_many(
     probabilities = _probability(ev.total)
     results = []
     for k, other in enumerate(others):
+        if probabilities[k] < explain_from:
+            results.append(Score(float(probabilities[k])))
+            continue
         explanation = []
         for comparison in COMPARISONS[domain]:
             level = int(ev.levels[comparison.field][k])
@@ -634,12 +689,7 @@ def score_many(
             )
         for group, adjustment in ev.caps.items():
             if adjustment[k] < 0:
-                cap = LOCATION_CAP if group == "location" else HOUSEHOLD_CAP
-                explanation.append(
-                    FieldExplanation(
-                        group, None, None, f"shared fields capped at {cap:g} bits", -1.0, float(adjustment[k])
-                    )
-                )
+                explanation.append(FieldExplanation(group, None, None, _CAPPED[group], -1.0, float(adjustment[k])))
         results.append(Score(float(probabilities[k]), explanation))
     return results
 

@@ -66,11 +66,18 @@ def email_canonical(value: str | None) -> str:
     return f"{local}@{domain}" if local and domain else ""
 
 
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+
+
 @lru_cache(maxsize=65536)
 def phone_e164(value: str | None, country: str | None) -> str:
     """E.164 form ("+442079460000") read with the record's country; digits only when it does not parse."""
     if not value:
         return ""
+    if _E164.fullmatch(value) and "0" not in value[2:5]:
+        # Already E.164: parsing would only give it back. (A zero right after the country code may be a trunk
+        # prefix, "+4402079460000", which parsing drops: such values are parsed.)
+        return value
     try:
         number = phonenumbers.parse(value, country or None)
     except phonenumbers.NumberParseException:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from sync import outbox
@@ -386,30 +386,38 @@ def _apply_records(
         ["attributes", "usable", "warnings", "features", "source_updated_at", "received_at", "content_hash"],
     )
     versions_save(new_versions)
-    _blocking_keys_file(source, domain, rekeyed)
+    _blocking_keys_file(source, domain, rekeyed, refiled=[existing[k].pk for k in rekeyed if k not in to_create])
     _candidates_queue(domain, proposals)
     dirty.difference_update(new_goldens)
     goldens = list(GoldenRecord.objects.select_for_update(no_key=True).filter(id__in=dirty).order_by("id"))
     _golden_recompute(goldens, reason=ChangeReason.INGEST, actor_source=source)
 
 
-def _blocking_keys_file(source: SourceSystem, domain: str, rekeyed: Mapping[str, list[str]]) -> None:
-    """File records under their blocking keys (replacing the keys of records that changed)."""
+def _blocking_keys_file(
+    source: SourceSystem, domain: str, rekeyed: Mapping[str, list[str]], refiled: Sequence[int] = ()
+) -> None:
+    """File records under their blocking keys; ``refiled``: the ids of stored records whose old keys go."""
     if not rekeyed:
+        return
+    if refiled:
+        BlockingKey.objects.filter(record_id__in=refiled).delete()
+    pairs = [(source_key, key) for source_key, keys in rekeyed.items() for key in dict.fromkeys(keys)]
+    if connection.vendor == "postgresql":
+        # One statement: the records' ids are looked up where the keys are inserted.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO stewardship_blockingkey (record_id, domain, key) SELECT s.id, %s, k.key "
+                "FROM unnest(%s::varchar[], %s::varchar[]) AS k(source_key, key) JOIN stewardship_sourcerecord AS s "
+                "ON s.source_id = %s AND s.domain = %s AND s.source_key = k.source_key",
+                [domain, [p[0] for p in pairs], [p[1] for p in pairs], source.pk, domain],
+            )
         return
     ids = dict(
         SourceRecord.objects.filter(source=source, domain=domain, source_key__in=rekeyed).values_list(
             "source_key", "id"
         )
     )
-    BlockingKey.objects.filter(record_id__in=ids.values()).delete()
-    db.bulk_insert(
-        [
-            BlockingKey(record_id=ids[source_key], domain=domain, key=key)
-            for source_key, keys in rekeyed.items()
-            for key in dict.fromkeys(keys)
-        ]
-    )
+    db.bulk_insert([BlockingKey(record_id=ids[source_key], domain=domain, key=key) for source_key, key in pairs])
 
 
 def _candidates_queue(domain: str, proposals: Sequence[tuple[uuid.UUID, uuid.UUID, matching.Score, str]]) -> None:

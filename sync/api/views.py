@@ -50,7 +50,7 @@ class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
         delivery = services.delivery_replay(delivery_id=int(pk), user=request.user)
         return Response(DeliveryDetailSerializer(self.get_queryset().get(pk=delivery.pk)).data)
 
-    @extend_schema(request=None, responses=BulkReplayResultSerializer)
+    @extend_schema(request=None, responses=BulkReplayResultSerializer, operation_id="sync_deliveries_replay_matching")
     @action(detail=False, methods=["post"], url_path="replay")
     def replay_many(self, request: Request) -> Response:
         """Replay every dead delivery that matches the query-string filters (the same as the list's)."""

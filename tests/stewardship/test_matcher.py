@@ -222,3 +222,26 @@ def test_a_candidates_explanation_shows_each_golden_records_own_values(source_cd
             for golden in (cand.golden_a_id, cand.golden_b_id)
         }
         assert (family["a"], family["b"]) == (expected[cand.golden_a_id], expected[cand.golden_b_id])
+
+
+def test_a_name_key_shared_by_too_many_records_is_not_compared_on_and_not_logged(
+    source_cdp, source_erp, push, monkeypatch, caplog
+):
+    from stewardship.matching import engine
+
+    monkeypatch.setattr(engine, "NAME_BLOCK_SIZE", 2)
+    push(source_cdp, "cdp", *[record(f"C{i}", given_name="Ann", family_name="Lee") for i in range(3)])
+    push(source_erp, "erp", record("E1", given_name="Ann", family_name="Lee", email="ann@example.com"))
+    # Its only shared keys are the name keys, held by three records (over 2): no candidate, and no warning either.
+    assert MatchCandidate.objects.count() == 0
+    assert GoldenRecord.objects.filter(status="active").count() == 4
+    assert "too common" not in caplog.text
+
+
+def test_a_key_over_max_block_size_is_skipped_and_logged(scores, source_cdp, source_erp, push, caplog):
+    MatchSettings.objects.filter(domain="customer").update(max_block_size=2)
+    scores[("Lee", "Lee")] = 0.99
+    push(source_cdp, "cdp", *[record(f"C{i}", family_name="Lee") for i in range(3)])  # one batch: all linked
+    cdp_goldens = {str(g) for g in SourceRecord.objects.filter(source__code="cdp").values_list("golden_id", flat=True)}
+    assert ingest(source_erp, push, "erp", "E1", "Lee") not in cdp_goldens
+    assert "too common to compare on" in caplog.text

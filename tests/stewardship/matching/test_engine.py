@@ -56,6 +56,39 @@ def test_twins_are_kept_apart():
     assert p(customer(**ROBERT), twin) < REVIEW
 
 
+@pytest.mark.parametrize("names", [("Paul", "Paula"), ("Simon", "Simone"), ("Lea", "Lena")])
+def test_twins_with_names_that_only_look_alike_go_to_review_not_auto_link(names):
+    household = dict(ROBERT, email=None, phone="+44 20 7946 0018")
+    a, b = customer(**household | {"given_name": names[0]}), customer(**household | {"given_name": names[1]})
+    result = matching.score("customer", a, b)
+    assert REVIEW <= result.probability < AUTO
+    assert any(e.field == "twins" and e.weight < 0 for e in result.explanation)
+
+
+def test_an_account_number_lets_a_misspelt_given_name_link():
+    a = customer(**ROBERT | {"given_name": "Paul", "erp_account_number": "D0700338"})
+    b = customer(**ROBERT | {"given_name": "Paula", "erp_account_number": "D0700338"})
+    assert p(a, b) >= AUTO
+
+
+def test_account_numbers_one_apart_in_sequence_are_different_accounts_but_a_typo_is_one_off():
+    def account_level(x, y):
+        a, b = customer(family_name="Lee", erp_account_number=x), customer(family_name="Lee", erp_account_number=y)
+        [account] = [e for e in matching.score("customer", a, b).explanation if e.field == "erp_account_number"]
+        return account.comparator
+
+    assert account_level("D07003381", "D07003388") == "different"
+    assert account_level("D07003381", "D07008381") == "one character off"
+    assert account_level("D07003381", "D07003318") == "one character off"  # two neighbours swapped
+
+
+def test_only_candidates_at_or_above_explain_from_are_explained():
+    a = customer(**ROBERT)
+    results = matching.score_many("customer", a, [a, customer(given_name="Zoe", family_name="Ng")], explain_from=0.5)
+    assert results[0].explanation and not results[1].explanation
+    assert results[1].probability < 0.5
+
+
 def test_a_household_is_kept_apart_even_sharing_an_email():
     partner = customer(**ROBERT | {"given_name": "Alice", "birth_date": "1982-09-17"})
     assert p(customer(**ROBERT), partner) < 0.01
@@ -175,6 +208,17 @@ def test_pair_candidates_pairs_each_sharing_pair_once_and_reports_oversized_bloc
     left, right, _ = matching.pair_candidates("customer", people)
     assert len(left) == len(set(zip(left.tolist(), right.tolist(), strict=True))) == 10 + 1
     assert (left < right).all()
+
+
+def test_name_keys_have_a_lower_block_limit_than_other_keys():
+    assert matching.block_limit("nm:ann|L000", 1000) == engine.NAME_BLOCK_SIZE
+    assert matching.block_limit("ns:A500|L000", 10) == 10
+    assert matching.block_limit("em:ann@x.com", 1000) == 1000
+    many = [customer(given_name="Ann", family_name="Lee", email=f"a{i}@x.com") for i in range(engine.NAME_BLOCK_SIZE)]
+    twin = customer(given_name="Ann", family_name="Lee", email="a0@x.com")
+    left, right, oversized = matching.pair_candidates("customer", [*many, twin])
+    assert set(zip(left.tolist(), right.tolist(), strict=True)) == {(0, len(many))}  # only through the email
+    assert oversized == []  # name keys over their own limit are left out without a report
 
 
 def test_score_pairs_agrees_with_score():

@@ -42,6 +42,8 @@ def test_phone_numbers_read_with_the_records_country():
     assert norm.phone_e164("020 7946 0000", "GB") == norm.phone_e164("+44 20 7946 0000", None) == "+442079460000"
     assert norm.phone_e164("06 12 34 56 78", "FR") == "+33612345678"
     assert norm.phone_e164("", "FR") == ""
+    assert norm.phone_e164("+33612345678", "GB") == "+33612345678"  # already E.164: as it is
+    assert norm.phone_e164("+4402079460000", "GB") == "+442079460000"  # a trunk zero is still dropped
 
 
 def test_postcode_spacing_and_case():
