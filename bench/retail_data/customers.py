@@ -12,6 +12,7 @@ from typing import Any
 import phonenumbers
 
 from stewardship.matching import nicknames
+from stewardship.matching.normalise import email_canonical
 
 from . import vocabulary as v
 from .common import CUSTOMER_SOURCES, SourceRecord, ascii_only, email_part, fold, nickname_table, title, typo, zipf
@@ -156,9 +157,11 @@ class _CustomerFactory:
             local = f"{g}{rng.randint(1, 999)}"
         domain = rng.choice(v.MAIL_DOMAINS[country])
         email = f"{local}@{domain}"
-        while email in self.emails:
+        # Unique as a mailbox, not as a string: j.smith@gmail.com and jsmith@googlemail.com are one mailbox, which
+        # two different people cannot both own (shared family mailboxes are generated on purpose elsewhere).
+        while email_canonical(email) in self.emails:
             email = f"{local}{rng.randint(1, 9999)}@{domain}"
-        self.emails.add(email)
+        self.emails.add(email_canonical(email))
         return email
 
     def person(
@@ -189,9 +192,9 @@ class _CustomerFactory:
     def work_email(self, given: str, family: str) -> str:
         local = f"{email_part(given)}.{email_part(family)}"
         email = f"{local}@{self.rng.choice(v.WORK_DOMAINS)}"
-        while email in self.emails:
+        while email_canonical(email) in self.emails:
             email = f"{local}{self.rng.randint(1, 999)}@{self.rng.choice(v.WORK_DOMAINS)}"
-        self.emails.add(email)
+        self.emails.add(email_canonical(email))
         return email
 
     def household(self, hid: str, first_person: int) -> list[_Person]:
