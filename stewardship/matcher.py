@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from django.db import connection
 from django.db.models import Count, Q
 
@@ -73,6 +74,7 @@ class BatchMatcher:
         excluded = set(exclude_records)
         self.frequent: set[str] = set()
         self._index: dict[str, list[Stored]] = defaultdict(list)
+        self._scored: dict[tuple[int, int], float] = {}  # (id of a batch record's features, id of a candidate's)
         if not keys:
             return
         self.frequent, rows = _lookup(domain, keys, self.thresholds.max_block_size)
@@ -91,6 +93,50 @@ class BatchMatcher:
                     found.append(stored)
         return found
 
+    def prescore(self, batch: Sequence[tuple[dict[str, Any], Sequence[str]]]) -> None:
+        """Score every record of the batch (features, keys), in order, against every candidate it can meet: the
+        stored records under its keys and the batch's earlier records sharing one. One vectorised engine call for
+        the whole batch instead of one per record; ``decide`` then only explains what it may queue."""
+        pool: list[dict[str, Any]] = []
+        slot: dict[int, int] = {}
+        left: list[int] = []
+        right: list[int] = []
+        pairs: list[tuple[int, int]] = []
+
+        def at(feats: dict[str, Any]) -> int:
+            if id(feats) not in slot:
+                slot[id(feats)] = len(pool)
+                pool.append(feats)
+            return slot[id(feats)]
+
+        earlier: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for feats, keys in batch:
+            me = at(feats)
+            others = {id(s.features): s.features for s in self.candidates(keys)}
+            for key in keys:
+                if key not in self.frequent:
+                    others.update((id(f), f) for f in earlier[key])
+            for other in others.values():
+                left.append(me)
+                right.append(at(other))
+                pairs.append((id(feats), id(other)))
+            for key in keys:
+                earlier[key].append(feats)
+        if not pairs:
+            return
+        t = self.thresholds
+        probabilities = matching.score_pairs(
+            self.domain, pool, np.asarray(left), np.asarray(right), weights=t.weights, model=t.model
+        )
+        self._scored.update(zip(pairs, probabilities.tolist(), strict=True))
+
+    def _probabilities(self, features: dict[str, Any], stored: Sequence[Stored]) -> list[float]:
+        known = [self._scored.get((id(features), id(s.features))) for s in stored]
+        if any(p is None for p in known):  # not prescored: score them now (one engine call)
+            t = self.thresholds
+            return [s.probability for s in t.scores(self.domain, features, [s.features for s in stored])]
+        return known  # type: ignore[return-value]
+
     def decide(
         self,
         features: dict[str, Any],
@@ -108,14 +154,12 @@ class BatchMatcher:
         stored = [s for s in self.candidates(keys) if s.golden_id != own_golden and s.golden_id not in never]
         if not stored:
             return decision
-        best: dict[uuid.UUID, matching.Score] = {}
-        for candidate, result in zip(
-            stored,
-            self.thresholds.scores(self.domain, features, [s.features for s in stored]),
-            strict=True,
-        ):
-            if candidate.golden_id not in best or result.probability > best[candidate.golden_id].probability:
-                best[candidate.golden_id] = result
+        # The best-scoring record per golden record; only those the decision queues are explained (below).
+        top: dict[uuid.UUID, tuple[float, Stored]] = {}
+        for candidate, probability in zip(stored, self._probabilities(features, stored), strict=True):
+            if candidate.golden_id not in top or probability > top[candidate.golden_id][0]:
+                top[candidate.golden_id] = (probability, candidate)
+        best = {g: matching.Score(p) for g, (p, _) in top.items()}
         t = self.thresholds
         sure = [(g, s) for g, s in best.items() if s.probability >= t.auto_link]
         maybe = [(g, s) for g, s in best.items() if t.review <= s.probability < t.auto_link]
@@ -128,6 +172,9 @@ class BatchMatcher:
         else:
             decision.review = sure + maybe
             decision.reason = "changed record" if own_golden else "score between review and auto-link thresholds"
+        if decision.review:
+            explained = t.scores(self.domain, features, [top[g][1].features for g, _ in decision.review])
+            decision.review = [(g, result) for (g, _), result in zip(decision.review, explained, strict=True)]
         decision.review.sort(key=lambda pair: -pair[1].probability)
         return decision
 

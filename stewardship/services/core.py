@@ -298,6 +298,13 @@ def _apply_records(
         # same new customer at once, or each would start its own golden record. Held until commit.
         db.advisory_xact_locks("match", [domain])
     matcher = BatchMatcher(domain, {k for r in incoming for k in r.keys})
+    matcher.prescore(
+        [
+            (r.features, r.keys)
+            for r in incoming
+            if r.source_key not in existing or r.features != existing[r.source_key].features
+        ]
+    )
     never = rejected_goldens(sr.pk for sr in existing.values())
     new_goldens: dict[uuid.UUID, GoldenRecord] = {}
     to_create: dict[str, SourceRecord] = {}

@@ -4,6 +4,9 @@ The engine's scorer is replaced at its seam (``stewardship.matching.score_many``
 whatever the engine's weights; the engine itself is tested in tests/stewardship/matching.
 """
 
+import uuid
+
+import numpy as np
 import pytest
 
 from stewardship import matching
@@ -19,11 +22,15 @@ def scores(monkeypatch):
     """Score pairs by family name, either order: {("Lee", "Lee"): 0.99, ...}; unknown pairs 0."""
     table: dict[tuple[str, str], float] = {}
 
-    def fake(domain, a, others, **options):
-        def one(x, y):
-            return table.get((x, y), table.get((y, x), 0.0))
+    def one(x, y):
+        return table.get((x, y), table.get((y, x), 0.0))
 
+    def fake(domain, a, others, **options):
         return [Score(one(a.get("_fam"), b.get("_fam"))) for b in others]
+
+    def fake_pairs(domain, records, left, right, **options):  # the batch's scores, all at once
+        pairs = zip(left, right, strict=True)
+        return np.array([one(records[i].get("_fam"), records[j].get("_fam")) for i, j in pairs])
 
     real_features = matching.features
 
@@ -34,6 +41,7 @@ def scores(monkeypatch):
         return ["all"]
 
     monkeypatch.setattr("stewardship.matcher.matching.score_many", fake)
+    monkeypatch.setattr("stewardship.matcher.matching.score_pairs", fake_pairs)
     monkeypatch.setattr("stewardship.services.core.matching.features", features)
     monkeypatch.setattr("stewardship.services.core.matching.blocking_keys", keys)
     return table
@@ -245,3 +253,22 @@ def test_a_key_over_max_block_size_is_skipped_and_logged(scores, source_cdp, sou
     cdp_goldens = {str(g) for g in SourceRecord.objects.filter(source__code="cdp").values_list("golden_id", flat=True)}
     assert ingest(source_erp, push, "erp", "E1", "Lee") not in cdp_goldens
     assert "too common to compare on" in caplog.text
+
+
+def test_prescoring_a_batch_gives_the_scores_one_by_one_would(db):
+    from stewardship.matcher import BatchMatcher, Stored
+
+    people = [
+        {"given_name": "Ann", "family_name": "Lee", "email": "ann.lee@example.com", "country": "GB"},
+        {"given_name": "Anne", "family_name": "Lee", "email": "ann.lee@example.com", "country": "GB"},
+        {"given_name": "Ann", "family_name": "Lee", "email": "a.lee@example.org", "country": "GB"},  # names only
+    ]
+    feats = [matching.features("customer", p) for p in people]
+    keys = [matching.blocking_keys("customer", f) for f in feats]
+    matcher = BatchMatcher("customer", {k for ks in keys for k in ks})
+    matcher.prescore(list(zip(feats, keys, strict=True)))
+    stored = [Stored(None, uuid.uuid4(), f) for f in feats[:2]]
+    prescored = matcher._probabilities(feats[2], stored)
+    one_by_one = [s.probability for s in matching.score_many("customer", feats[2], [f for f in feats[:2]])]
+    assert len(matcher._scored) == 3  # 1-0, 2-0, 2-1: every pair came from the one batch call
+    assert prescored == pytest.approx(one_by_one)
