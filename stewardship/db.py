@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
 
 
@@ -50,9 +50,10 @@ def bulk_insert(objs: Sequence[Model]) -> None:
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not (f.primary_key and f.get_internal_type().endswith("AutoField"))]
     names = ", ".join(f'"{f.column}"' for f in fields)
-    with connection.cursor() as cursor, cursor.cursor.copy(f'COPY "{meta.db_table}" ({names}) FROM STDIN') as copy:
+    conn = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a thread-local lookup per use
+    with conn.cursor() as cursor, cursor.cursor.copy(f'COPY "{meta.db_table}" ({names}) FROM STDIN') as copy:
         for obj in objs:
-            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields])
 
 
 def advisory_xact_locks(namespace: str, keys: Iterable[str]) -> None:
