@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from connectors.base import KINDS
-from connectors.registry import LABELS
+from connectors.registry import LABELS, connector_class
 from stewardship.models import ConsentPurpose, Domain, SourceSystem
 
 #: Kinds whose payload is the record's whole state and nothing more: a newer one makes an older undelivered one
@@ -87,8 +87,6 @@ class Connector(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from connectors.registry import connector_class
-
         try:
             errors = connector_class(self.kind).check_options(self.options or {})
         except LookupError as exc:

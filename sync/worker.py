@@ -231,12 +231,11 @@ def _process_group(connector: Connector, group: list[Delivery], result: BatchRes
         result.suppressed += 1
 
     outcomes = _send(connector, to_send) if to_send else {}
-    failures = throttled = 0
+    failures = 0
     retry_after_max = 0.0
     first_retry: datetime | None = None
     for d in to_send:
         outcome = outcomes[d.pk]
-        started = now
         if not outcome.attempted:
             continue
         if outcome.ok:
@@ -267,7 +266,6 @@ def _process_group(connector: Connector, group: list[Delivery], result: BatchRes
                 kind = AttemptOutcome.TRANSIENT
             if not error.permanent:
                 if error.status_code == 429:
-                    throttled += 1
                     retry_after_max = max(retry_after_max, error.retry_after or connector.backoff_base_seconds)
                 else:
                     failures += 1
@@ -277,7 +275,7 @@ def _process_group(connector: Connector, group: list[Delivery], result: BatchRes
             DeliveryAttempt(
                 delivery=d,
                 number=d.attempts,
-                started_at=started,
+                started_at=now,
                 duration_ms=outcome.duration_ms,
                 outcome=kind,
                 request=outcome.request[:500],
@@ -382,8 +380,7 @@ def _send(connector: Connector, group: Sequence[Delivery]) -> dict[int, Outcome]
     for start in range(0, len(group), size):
         chunk = group[start : start + size]
         if time.monotonic() > deadline:
-            skipped = TransportError("not attempted: the lease ran short", permanent=False)
-            outcomes.update({d.pk: Outcome(d.pk, skipped, attempted=False) for d in chunk})
+            outcomes.update(_not_attempted(chunk, "the lease ran short"))
             continue
         messages = [_message(d) for d in chunk]
         token = correlation.set(messages[0].correlation_id)
@@ -404,11 +401,14 @@ def _send(connector: Connector, group: Sequence[Delivery]) -> dict[int, Outcome]
             _log(connector, m, outcome)
         if any(not o.ok and not o.error.permanent for o in sent if o.error):
             # A transient failure: later chunks would only overtake the failed messages' records.
-            rest = group[start + size :]
-            skipped = TransportError("not attempted: an earlier call failed", permanent=False)
-            outcomes.update({d.pk: Outcome(d.pk, skipped, attempted=False) for d in rest})
+            outcomes.update(_not_attempted(group[start + size :], "an earlier call failed"))
             break
     return outcomes
+
+
+def _not_attempted(deliveries: Sequence[Delivery], why: str) -> dict[int, Outcome]:
+    error = TransportError(f"not attempted: {why}", permanent=False)
+    return {d.pk: Outcome(d.pk, error, attempted=False) for d in deliveries}
 
 
 def _log(connector: Connector, m: Message, outcome: Outcome) -> None:
