@@ -127,3 +127,9 @@ def test_a_merge_sends_the_merged_record_with_its_survivor(webhook, upsert, stew
     assert {s["source"] for s in survivor_event.payload["sources"]} == {"erp", "cdp"}
     # The merge is a fact, not state: it supersedes nothing and is superseded by nothing.
     assert Delivery.objects.get(event=merged_event).status == DeliveryStatus.PENDING
+
+
+def test_the_request_correlation_id_reaches_the_event(webhook, source_erp, push):
+    response = push(source_erp, "erp", ann(), **{"X-Correlation-ID": "req-from-erp-7"})
+    assert response.status_code == 200, response.content
+    assert OutboxEvent.objects.get().correlation_id == "req-from-erp-7"

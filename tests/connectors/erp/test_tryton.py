@@ -12,7 +12,8 @@ import pytest
 from connectors.base import ConnectorConfig, Message
 from connectors.erp.connector import TrytonConnector
 from connectors.registry import connector_class
-from tests.fixtures.tryton import TrytonServer, _free_port
+from tests.fixtures.local import free_port
+from tests.fixtures.tryton import TrytonServer
 
 ALL = ["active", "in", [True, False]]
 ANN = {
@@ -241,7 +242,7 @@ def test_an_unreachable_tryton_is_transient(tryton_server):
     connector = TrytonConnector(
         ConnectorConfig(
             name="erp",
-            base_url=f"http://127.0.0.1:{_free_port()}",
+            base_url=f"http://127.0.0.1:{free_port()}",
             secret="x",
             options=tryton_server.connector_options(),
             timeout=2,
