@@ -21,6 +21,7 @@ import phonenumbers
 from django.utils.dateparse import parse_date, parse_datetime
 
 from .countries import ISO_3166_ALPHA2
+from .matching.normalise import PLACEHOLDER_BIRTH_DATES
 
 CUSTOMER = "customer"
 PRODUCT = "product"
@@ -160,6 +161,12 @@ def check_phone(value: str, record: dict[str, Any]) -> str | None:
     return None
 
 
+def check_birth_date(value: str, record: dict[str, Any]) -> str | None:
+    if value in PLACEHOLDER_BIRTH_DATES:
+        return "Looks like a placeholder for an unknown date."
+    return None
+
+
 def gtin_check_digit_ok(digits: str) -> bool:
     body, check = digits[:-1], int(digits[-1])
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
@@ -197,7 +204,7 @@ SCHEMAS: dict[str, dict[str, Attribute]] = {
         Attribute("family_name", _text(100)),
         Attribute("email", _text(254), check_email),
         Attribute("phone", _text(40), check_phone),
-        Attribute("birth_date", _date),
+        Attribute("birth_date", _date, check_birth_date),
         Attribute("address_line1", _text(200)),
         Attribute("address_line2", _text(200)),
         Attribute("postal_code", _text(20)),

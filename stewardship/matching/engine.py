@@ -12,7 +12,11 @@ because real customers are not independent draws:
   colour are strongly negative, because households, twins and product variants share everything else.
 - **Shared fields are capped**: family name, address, phone and email are shared by households, so together they
   count at most ``HOUSEHOLD_CAP`` bits (and the address fields together at most ``LOCATION_CAP``); a family living
-  together is not five times as likely to be one person because five household fields agree.
+  together is not five times as likely to be one person because five household fields agree. What belongs to one
+  person is not capped: a mobile number (a landline is the household's), and an email address whose local part
+  names the person ("anna.schmitz@", "aschmitz@"; "the.schmitz@" is the family's).
+- **Moving is not evidence against**: a different address counts at most ``LOCATION_FLOOR`` bits for address,
+  postcode and city together (they disagree together when someone moves, which customers do).
 
 Per-field weights can be scaled per domain (``MatchSettings.weights``, in the admin): ``{"phone": 0.5}`` halves what
 a phone comparison contributes, for and against.
@@ -37,12 +41,13 @@ Features = dict[str, Any]
 
 CUSTOMER, PRODUCT = "customer", "product"
 LOCATION_CAP = 12.0
+LOCATION_FLOOR = -4.0
 HOUSEHOLD_CAP = 20.0
 # Twins share a household and a birth date, and often a given name that differs by a letter or two (Paul / Paula,
 # Simon / Simone, Lea / Lena). When two records share a household (an address, phone or email) and their given
 # names only look alike (not the same name, not a nickname), the pair counts at most this many log2 odds in all
-# (p = 0.94: the review band at the default thresholds), unless an identifier of the person's own (an account
-# number) agrees: a steward decides, it is never linked by itself.
+# (p = 0.94: the review band at the default thresholds), unless something of the person's own (an account number,
+# a mobile, an email naming them) agrees: a steward decides, it is never linked by itself.
 TWIN_CAP = 4.0
 _GIVEN_NAME_ALIKE = (2, 4, 5)  # the given-name levels "jaro-winkler ≥ 0.92", "initial or first name", "≥ 0.80"
 PRIOR = {CUSTOMER: -20.0, PRODUCT: -10.0}  # log2 odds that two records sharing a blocking key match, before evidence
@@ -99,7 +104,7 @@ def _customer_features(a: Mapping[str, Any]) -> Features:
         "fs": norm.soundex(family.replace(" ", "")) if family else "",
         "em": norm.email_canonical(a.get("email")),
         "ph": norm.phone_e164(a.get("phone"), a.get("country")),
-        "db": a.get("birth_date") or "",
+        "db": norm.birth_date(a.get("birth_date")),
         "ad": place.text,
         "an": place.number,
         "as": place.street,
@@ -231,6 +236,7 @@ class Comparison:
     weights: tuple[float, ...]  # bits per level
     compare: Callable[[Columns, Columns], tuple[np.ndarray, np.ndarray]]  # -> (level, similarity); level -1: missing
     group: str = ""  # "location" or "household": capped together
+    personal: tuple[int, ...] = ()  # levels that say something of the person alone: counted outside the group
 
 
 def _present(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -301,6 +307,29 @@ def _edit_levels(key: str, max_distance: int = 1, *, sequential: bool = False):
         return _levels([exact, dist <= max_distance], present), sim
 
     return compare
+
+
+def _phone(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
+    """Exact, split by what the number is: a mobile is one person's, a landline the household's."""
+    level, sim = _edit_levels("ph")(a, b)
+    exact = np.flatnonzero(level == 0)
+    mobile = np.fromiter((norm.phone_is_mobile(n) for n in a["ph"][exact]), dtype=bool, count=len(exact))
+    level[level > 0] += 1
+    level[exact[~mobile]] = 1
+    return level, sim
+
+
+def _email(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
+    """Exact, split by whose address it is: one whose local part names the person (by either record's given name or
+    initial and family name) is that person's; others ("the.schmitz@", "info@") may be the household's."""
+    level, sim = _string_levels("em", (0.95,))(a, b)
+    exact = np.flatnonzero(level == 0)
+    personal = np.zeros(len(exact), dtype=bool)
+    for k, i in enumerate(exact):
+        personal[k] = norm.email_names(a["em"][i], (a["gn"][i], b["gn"][i]), (a["fn"][i], b["fn"][i]))
+    level[level > 0] += 1
+    level[exact[~personal]] = 1
+    return level, sim
 
 
 def _swapped(a: Columns, b: Columns, mask: np.ndarray) -> np.ndarray:
@@ -390,7 +419,7 @@ CUSTOMER_COMPARISONS = (
             "jaro-winkler ≥ 0.80",
             "different",
         ),
-        (7.0, 6.0, 4.5, 4.5, 2.0, 1.0, -10.0),
+        (7.0, 6.0, 4.5, 4.5, 2.0, 1.0, -13.0),
         _given_name,
     ),
     Comparison(
@@ -410,23 +439,25 @@ CUSTOMER_COMPARISONS = (
         group="household",
     ),
     Comparison(
-        "birth_date", ("db",), ("exact", "typo or day/month swapped", "different"), (11.0, 4.0, -12.0), _birth_date
+        "birth_date", ("db",), ("exact", "typo or day/month swapped", "different"), (14.0, 5.0, -12.0), _birth_date
     ),
     Comparison(
         "email",
         ("em",),
-        ("exact (canonical)", "jaro-winkler ≥ 0.95", "different"),
-        (18.0, 6.0, -1.5),
-        _string_levels("em", (0.95,)),
+        ("exact, names the person", "exact (canonical)", "jaro-winkler ≥ 0.95", "different"),
+        (18.0, 18.0, 6.0, -1.5),
+        _email,
         group="household",
+        personal=(0,),
     ),
     Comparison(
         "phone",
         ("ph",),
-        ("exact (E.164)", "one digit off", "different"),
-        (9.0, 4.0, -1.5),
-        _edit_levels("ph"),
+        ("exact, mobile (E.164)", "exact (E.164)", "one digit off", "different"),
+        (16.0, 9.0, 4.0, -1.5),
+        _phone,
         group="household",
+        personal=(0,),
     ),
     Comparison(
         "erp_account_number",
@@ -447,7 +478,7 @@ CUSTOMER_COMPARISONS = (
         "postal_code",
         ("pc",),
         ("exact", "one character off", "different"),
-        (5.0, 1.5, -2.0),
+        (9.0, 1.5, -2.0),
         _edit_levels("pc"),
         group="location",
     ),
@@ -474,12 +505,16 @@ def _exact_or_absent(key: str):
 
 
 def _title(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
+    """Same words (any order, typos allowed); the words of one title all in the other, which has more ("apple juice"
+    / "apple juice cloudy": the extra words are often what makes a variant); then token-set similarity."""
     x, y = a["ti"], b["ti"]
     present = _present(x, y)
     exact = present & (x == y)
+    same = _similarity(fuzz.token_sort_ratio, x, y, present & ~exact) / 100
     sim = _similarity(fuzz.token_set_ratio, x, y, present & ~exact) / 100
-    sim[exact] = 1.0
-    return _levels([sim >= 0.95, sim >= 0.85, sim >= 0.7], present), sim
+    same[exact], sim[exact] = 1.0, 1.0
+    words = same >= 0.95
+    return _levels([words, ~words & (sim >= 0.95), sim >= 0.85, sim >= 0.7], present), np.maximum(same, sim)
 
 
 PRODUCT_COMPARISONS = (
@@ -491,8 +526,8 @@ PRODUCT_COMPARISONS = (
     Comparison(
         "name",
         ("ti",),
-        ("token set ≥ 0.95", "token set ≥ 0.85", "token set ≥ 0.70", "different"),
-        (9.0, 5.0, 1.0, -6.0),
+        ("same words", "extra words in one", "token set ≥ 0.85", "token set ≥ 0.70", "different"),
+        (9.0, 2.0, 5.0, 1.0, -6.0),
         _title,
     ),
     Comparison("size", ("qt",), ("same quantity", "different quantity"), (3.0, -20.0), _exact_or_absent("qt")),
@@ -591,35 +626,51 @@ def _evaluate(
     n = len(next(iter(a.values())))
     ev = _Evaluation(np.full(n, model.prior), levels, similarity, {}, {})
     groups: dict[str, np.ndarray] = {}
+    personal = np.zeros(n)  # what household fields say of the person alone (a mobile, an email naming them)
     for comparison in COMPARISONS[domain]:
         table = np.asarray((*model.levels[comparison.field], 0.0)) * (weights or {}).get(comparison.field, 1.0)
         weight = table[levels[comparison.field]]  # level -1 picks the trailing 0.0: a missing value is no evidence
         ev.weight[comparison.field] = weight
         if comparison.group:
+            own = np.isin(levels[comparison.field], comparison.personal) if comparison.personal else None
+            if own is not None and own.any():
+                personal += np.where(own, weight, 0.0)
+                weight = np.where(own, 0.0, weight)
             groups[comparison.group] = groups.get(comparison.group, 0) + weight
         else:
             ev.total += weight
+    ev.total += personal
     if "location" in groups:
-        capped = np.minimum(groups["location"], LOCATION_CAP)
+        capped = np.clip(groups["location"], LOCATION_FLOOR, LOCATION_CAP)
         ev.caps["location"] = capped - groups["location"]
         groups["household"] = groups.get("household", 0) + capped
     # Living together: a shared address, phone or email (the family name alone is not enough).
-    together = groups.get("household", np.zeros(n)) - ev.weight.get("family_name", 0) > 0
+    together = (groups.get("household", np.zeros(n)) - ev.weight.get("family_name", 0) > 0) | (personal > 0)
     if "household" in groups:
         capped = np.minimum(groups["household"], HOUSEHOLD_CAP)
         ev.caps["household"] = capped - groups["household"]
         ev.total += capped
+    if domain == PRODUCT:
+        # A GTIN identifies the trade item, its size and colour included: when the GTINs agree, a size, colour or
+        # title read differently from the two names is a reading or data error, not a variant.
+        same_item = levels["gtin"] == 0
+        for name in _VARIANT_FIELDS:
+            ev.caps[name] = np.where(same_item & (ev.weight[name] < 0), -ev.weight[name], 0.0)
+            ev.total += ev.caps[name]
     if domain == CUSTOMER:
-        # Living together, given names only alike and no identifier of the person's own (an account number)
-        # agreeing: at most TWIN_CAP bits, whatever the shared fields and the birth date add up to.
-        alike = together & np.isin(levels["given_name"], _GIVEN_NAME_ALIKE) & (levels["erp_account_number"] != 0)
+        # Living together, given names only alike and nothing of the person's own (an account number, a mobile, an
+        # email naming them) agreeing: at most TWIN_CAP bits, whatever the shared fields and the birth date add up to.
+        own = (levels["erp_account_number"] == 0) | (personal > 0)
+        alike = together & np.isin(levels["given_name"], _GIVEN_NAME_ALIKE) & ~own
         ev.caps["twins"] = np.where(alike & (ev.total > TWIN_CAP), TWIN_CAP - ev.total, 0.0)
         ev.total += ev.caps["twins"]
     return ev
 
 
+_VARIANT_FIELDS = ("name", "size", "colour", "variant_size")
 _CAPPED = {
-    "location": f"shared fields capped at {LOCATION_CAP:g} bits",
+    **{name: "the GTINs agree: not a variant" for name in _VARIANT_FIELDS},
+    "location": f"address fields held between {LOCATION_FLOOR:g} and {LOCATION_CAP:g} bits",
     "household": f"shared fields capped at {HOUSEHOLD_CAP:g} bits",
     "twins": f"given names only alike: the pair capped at {TWIN_CAP:g} bits",
 }
@@ -688,7 +739,7 @@ def score_many(
                 )
             )
         for group, adjustment in ev.caps.items():
-            if adjustment[k] < 0:
+            if adjustment[k] != 0:
                 explanation.append(FieldExplanation(group, None, None, _CAPPED[group], -1.0, float(adjustment[k])))
         results.append(Score(float(probabilities[k]), explanation))
     return results

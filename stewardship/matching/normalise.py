@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -84,6 +85,48 @@ def phone_e164(value: str | None, country: str | None) -> str:
         digits = re.sub(r"\D", "", value)
         return digits if len(digits) >= 6 else ""
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@lru_cache(maxsize=65536)
+def phone_is_mobile(e164: str) -> bool:
+    """Whether an E.164 number is a mobile (one person's) rather than a landline (a household's). Numbers that
+    cannot tell (NANP's "fixed line or mobile", unparseable digits) count as landlines."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+
+
+_LETTERS = re.compile(r"[^a-z]+")
+
+
+def email_names(email: str, given_names: Sequence[str], family_names: Sequence[str]) -> bool:
+    """Whether a canonical email's local part names one of the people: a folded given name of three letters or more
+    ("anna.schmitz", "christian751"), or an initial and a family name ("aschmitz", "schmitz.a"). A family mailbox
+    ("the.schmitz", "schmitzfamily") names nobody."""
+    local = _LETTERS.sub("", email.partition("@")[0])
+    if not local:
+        return False
+    for given in given_names:
+        for part in given.split():
+            if len(part) >= 3 and part in local:
+                return True
+    initials = {g[0] for g in given_names if g}
+    for family in family_names:
+        family = family.replace(" ", "")
+        if family and any(local in (i + family, family + i) for i in initials):
+            return True
+    return False
+
+
+# Dates systems put where the birth date is unknown: read as no birth date.
+PLACEHOLDER_BIRTH_DATES = frozenset({"1900-01-01", "1901-01-01", "1899-12-31"})
+
+
+def birth_date(value: str | None) -> str:
+    """An ISO birth date, or "" when missing or a placeholder (``PLACEHOLDER_BIRTH_DATES``)."""
+    return "" if not value or value in PLACEHOLDER_BIRTH_DATES else value
 
 
 def postcode(value: str | None) -> str:
@@ -268,6 +311,21 @@ _COLOURS = {
     "gold": "gold",
     "turquoise": "turquoise",
     "khaki": "khaki",
+    "sand": "sand",
+    "cream": "cream",
+    "creme": "cream",
+    "ivory": "ivory",
+    "olive": "olive",
+    "oliv": "olive",
+    "burgundy": "burgundy",
+    "bordeaux": "burgundy",
+    "charcoal": "anthracite",
+    "anthracite": "anthracite",
+    "anthrazit": "anthracite",
+    "taupe": "taupe",
+    "mint": "mint",
+    "coral": "coral",
+    "teal": "teal",
 }
 _APPAREL_SIZES = {"xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl", "2xl", "3xl", "4xl"}
 _SIZE_WORDS = {"size", "gr", "grosse", "taille", "talla", "eu", "uk", "us"}

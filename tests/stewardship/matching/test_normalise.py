@@ -105,3 +105,25 @@ def test_soundex():
     assert norm.soundex("meyer") == norm.soundex("maier") == "M600"
     assert norm.soundex("robert") == norm.soundex("rupert") == "R163"
     assert norm.soundex("ashcraft") == "A261"
+
+
+@pytest.mark.parametrize(
+    ("email", "names"),
+    [
+        ("anna.schmitz@gmx.de", True),
+        ("aschmitz@gmx.de", True),
+        ("schmitz.a@gmx.de", True),
+        ("anna1972@gmx.de", True),
+        ("the.schmitz@gmx.de", False),
+        ("schmitzfamily@gmx.de", False),
+        ("info@gmx.de", False),
+    ],
+)
+def test_an_email_names_the_person_by_given_name_or_initial_and_family_name(email, names):
+    assert norm.email_names(email, ("anna", ""), ("schmitz", "schmitz")) is names
+
+
+def test_mobiles_and_landlines():
+    assert norm.phone_is_mobile("+447911123456")
+    assert not norm.phone_is_mobile("+442079460018")
+    assert not norm.phone_is_mobile("12345")

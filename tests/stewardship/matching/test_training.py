@@ -21,12 +21,13 @@ def population(seed=7, people=400):
     rng = random.Random(seed)
     records, entity = [], []
     for person in range(people):
+        given = rng.choice(GIVEN)
         base = {
-            "given_name": rng.choice(GIVEN),
+            "given_name": given,
             "family_name": rng.choice(FAMILY) + rng.choice(["", "son", "er", "i"]),
             "birth_date": f"19{rng.randint(40, 99)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
             "postal_code": f"{rng.randint(10000, 10400)}",
-            "email": f"p{person}@example.com",
+            "email": f"{given}{person}@example.com",  # names the person: the email's top level
         }
         for _copy in range(rng.choice([1, 1, 2, 3])):
             rec = dict(base)
