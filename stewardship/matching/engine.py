@@ -376,7 +376,9 @@ def _family_name(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
 
 def _birth_date(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     x, y = a["db"], b["db"]
-    present = _present(x, y)
+    # Features stored before placeholders were dropped may still carry one: no evidence either way.
+    placeholder = list(norm.PLACEHOLDER_BIRTH_DATES)
+    present = _present(x, y) & ~np.isin(x, placeholder) & ~np.isin(y, placeholder)
     exact = present & (x == y)
     close = np.zeros(len(x), dtype=bool)
     for i in np.flatnonzero(present & ~exact):
