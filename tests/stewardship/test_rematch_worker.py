@@ -2,7 +2,6 @@
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from django.core.management import call_command
 from stewardship.celery import app
 from stewardship.models import GoldenRecord, MatchSettings, SourceRecord
 from tests.conftest import record
-from tests.fixtures.local import database_url
+from tests.fixtures.local import celery_worker_args, database_url
 from tests.stewardship.test_concurrency import _client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,21 +28,7 @@ def worker():
         "STEWARD_DEV": "1",
     }
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "stewardship",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
+        celery_worker_args(),
         cwd=ROOT,
         env=env,
     )

@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 
 from stewardship.celery import app
 from sync.models import Delivery, DeliveryStatus
-from tests.fixtures.local import database_url, free_port
+from tests.fixtures.local import celery_worker_args, database_url, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,27 +80,8 @@ class Workers:
 
     def start(self, count: int = 1) -> None:
         for n in range(count):
-            args = [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "stewardship",
-                "worker",
-                "--pool",
-                "prefork",
-                "--concurrency",
-                "2",
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"w{len(self.processes)}-{n}@%h",
-            ]
-            if not self.processes:
-                args += ["--beat", "--schedule", str(self.tmp / f"beat-{time.monotonic_ns()}")]
+            beat = None if self.processes else str(self.tmp / f"beat-{time.monotonic_ns()}")
+            args = celery_worker_args(f"w{len(self.processes)}-{n}@%h", concurrency=2, beat_schedule=beat)
             self.processes.append(
                 subprocess.Popen(args, cwd=ROOT, env=self.env, start_new_session=True, stdout=subprocess.DEVNULL)
             )
