@@ -111,7 +111,8 @@ class GoldenRecord(models.Model):
 class SourceRecord(models.Model):
     """One record as a source system holds it (the cross-reference), linked to one golden record."""
 
-    source = models.ForeignKey(SourceSystem, on_delete=models.PROTECT, related_name="records")
+    # No index of its own: the unique (source, domain, source_key) index serves look-ups by source.
+    source = models.ForeignKey(SourceSystem, on_delete=models.PROTECT, related_name="records", db_index=False)
     domain = models.CharField(max_length=20, choices=Domain.choices)
     source_key = models.CharField(max_length=200)
     golden = models.ForeignKey(GoldenRecord, on_delete=models.PROTECT, related_name="source_records")
@@ -204,7 +205,8 @@ class ChangeReason(models.TextChoices):
 class GoldenVersion(models.Model):
     """One change to a golden record: before/after of the changed attributes, who, why, when, correlation id."""
 
-    golden = models.ForeignKey(GoldenRecord, on_delete=models.CASCADE, related_name="versions")
+    # No index of its own: the unique (golden, version) index serves look-ups by golden record.
+    golden = models.ForeignKey(GoldenRecord, on_delete=models.CASCADE, related_name="versions", db_index=False)
     version = models.PositiveIntegerField()
     reason = models.CharField(max_length=20, choices=ChangeReason.choices)
     changes = models.JSONField(default=dict, help_text='{attribute: {"before": ..., "after": ...}}')
@@ -362,7 +364,9 @@ class MatchSettings(models.Model):
 class BlockingKey(models.Model):
     """A key a source record is filed under; records are compared only with records sharing a key."""
 
-    record = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="blocking_keys")
+    # No index of its own: the unique (record, key) index serves look-ups by record (every ingest writes ~10 keys per
+    # record; one index fewer to maintain on the largest table).
+    record = models.ForeignKey(SourceRecord, on_delete=models.CASCADE, related_name="blocking_keys", db_index=False)
     domain = models.CharField(max_length=20, choices=Domain.choices)
     key = models.CharField(max_length=200)
 
