@@ -102,7 +102,7 @@ def run_engine(dataset: Dataset, max_block_size: int, *, trained: bool = False) 
     model = None
     if trained:
         started = time.perf_counter()
-        model = train(dataset.domain, feats, left, right)
+        model = train(dataset.domain, feats, left, right, max_block_size=max_block_size)
         timings["training"] = time.perf_counter() - started
     started = time.perf_counter()
     scores = np.asarray(matching.score_pairs(dataset.domain, feats, left, right, model=model), dtype=np.float64)

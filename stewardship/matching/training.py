@@ -2,8 +2,13 @@
 
 - **u** (how often non-matches land on each level) from random pairs of records: almost all random pairs are
   non-matches.
-- **m** (how often matches land on each level) and the share of matches among blocked pairs by
-  expectation-maximisation over the candidate pairs blocking produces, starting from the engine's own table.
+- **m** (how often matches land on each level) by expectation-maximisation, once per kind of blocking key, starting
+  from the engine's own table. The pairs a kind of key brings agree on the fields the key is made of (two records
+  sharing "fp:" share a family-name code and a postcode) whether they match or not, so those fields say nothing
+  there and are left out of that session, as Splink trains per blocking rule; a field's m is the mean over the
+  sessions that estimated it. Trained on all blocked pairs at once, the non-matches that agree on a key's fields look
+  too unlike random pairs, EM counts them as matches, and every "different" level comes out near zero.
+- **the prior** from the share of matches among all blocked pairs under those m and u.
 
 The result is a ``Model`` the scorer uses in place of the default table; the structure (levels, evidence against,
 the household and location caps) stays the engine's. This is what Splink calls unsupervised training.
@@ -11,18 +16,48 @@ the household and location caps) stays the engine's. This is what Splink calls u
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
-from .engine import COMPARISONS, Features, Model, _columns, _compare
+from .engine import COMPARISONS, KEY_FIELDS, Comparison, Features, Model, _columns, _compare, pair_candidates
 
 MAX_BITS = 25.0
+MIN_SESSION_PAIRS = 50  # fewer pairs under a kind of key than this teach nothing
 
 
 def _level_counts(levels: np.ndarray, n_levels: int, weight: np.ndarray | None = None) -> np.ndarray:
     present = levels >= 0
     return np.bincount(levels[present], weights=None if weight is None else weight[present], minlength=n_levels)
+
+
+def _bits(m: np.ndarray, u: np.ndarray) -> np.ndarray:
+    return np.clip(np.log2(m / u), -MAX_BITS, MAX_BITS)
+
+
+def _em(
+    comparisons: Sequence[Comparison],
+    levels: Mapping[str, np.ndarray],
+    m: dict[str, np.ndarray],
+    u: Mapping[str, np.ndarray],
+    iterations: int,
+    fixed: Collection[str] = (),
+) -> np.ndarray:
+    """Expectation-maximisation of ``m`` (in place) for the comparisons not in ``fixed``; returns the last
+    posteriors."""
+    free = [c for c in comparisons if c.field not in fixed]
+    n = len(next(iter(levels.values())))
+    share, posterior = 0.1, np.zeros(n)
+    for _ in range(iterations):
+        log2_odds = np.full(n, np.log2(share / (1 - share)))
+        for c in free:
+            log2_odds += np.append(_bits(m[c.field], u[c.field]), 0.0)[levels[c.field]]
+        posterior = 1.0 / (1.0 + np.exp2(-np.clip(log2_odds, -60, 60)))
+        for c in free:
+            counts = _level_counts(levels[c.field], len(c.weights), posterior) + 1e-3
+            m[c.field] = counts / counts.sum()
+        share = float(np.clip(posterior.mean(), 1e-6, 1 - 1e-6))
+    return posterior
 
 
 def train(
@@ -35,6 +70,7 @@ def train(
     iterations: int = 30,
     seed: int = 0,
     max_pairs: int = 2_000_000,
+    max_block_size: int = 1000,
 ) -> Model:
     """A model for ``domain`` estimated from ``records`` and their blocked candidate pairs (``left``, ``right``)."""
     rng = np.random.default_rng(seed)
@@ -42,44 +78,65 @@ def train(
     comparisons = COMPARISONS[domain]
     default = Model.default(domain)
 
+    def levels_of(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+        return _compare(domain, {k: v[a] for k, v in cols.items()}, {k: v[b] for k, v in cols.items()})[0]
+
+    def sample(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if len(a) <= max_pairs:
+            return a, b
+        pick = rng.choice(len(a), max_pairs, replace=False)
+        return a[pick], b[pick]
+
     n = len(records)
     i = rng.integers(0, n, random_pairs)
     j = rng.integers(0, n, random_pairs)
     keep = i != j
-    u_levels, _ = _compare(domain, {k: v[i[keep]] for k, v in cols.items()}, {k: v[j[keep]] for k, v in cols.items()})
+    u_levels = levels_of(i[keep], j[keep])
     u = {}
     for c in comparisons:
         counts = _level_counts(u_levels[c.field], len(c.weights)) + 0.5  # never a zero u
         u[c.field] = counts / counts.sum()
 
-    full = len(left)
-    if len(left) > max_pairs:
-        pick = rng.choice(len(left), max_pairs, replace=False)
-        left, right = left[pick], right[pick]
-    levels, _ = _compare(domain, {k: v[left] for k, v in cols.items()}, {k: v[right] for k, v in cols.items()})
+    def start() -> dict[str, np.ndarray]:  # m where the default weights put it: m = u * 2^weight, normalised
+        m = {}
+        for c in comparisons:
+            guess = u[c.field] * np.exp2(np.clip(default.levels[c.field], -MAX_BITS, MAX_BITS))
+            m[c.field] = guess / guess.sum()
+        return m
 
-    # Start m where the default weights put it: m = u * 2^weight, normalised.
-    m = {}
+    estimates: dict[str, list[np.ndarray]] = {c.field: [] for c in comparisons}
+    for kind, fields in KEY_FIELDS[domain].items():
+        kind_left, kind_right = pair_candidates(domain, records, max_block_size=max_block_size, kinds={kind})[:2]
+        if len(kind_left) < MIN_SESSION_PAIRS:
+            continue
+        levels = levels_of(*sample(kind_left, kind_right))
+        m = start()
+        _em(comparisons, levels, m, u, iterations, fixed=fields)
+        for c in comparisons:
+            if c.field not in fields and (levels[c.field] >= 0).any():
+                estimates[c.field].append(m[c.field])
+
+    weights = {}
+    m = start()
     for c in comparisons:
-        start = u[c.field] * np.exp2(np.clip(default.levels[c.field], -MAX_BITS, MAX_BITS))
-        m[c.field] = start / start.sum()
-    share = 0.1
-    for _ in range(iterations):
-        log2_odds = np.full(len(left), np.log2(share / (1 - share)))
-        for c in comparisons:
-            table = np.append(np.log2(m[c.field] / u[c.field]), 0.0)
-            log2_odds += table[levels[c.field]]
-        posterior = 1.0 / (1.0 + np.exp2(-np.clip(log2_odds, -60, 60)))
-        for c in comparisons:
-            counts = _level_counts(levels[c.field], len(c.weights), posterior) + 1e-3
-            m[c.field] = counts / counts.sum()
-        share = float(np.clip(posterior.mean(), 1e-6, 1 - 1e-6))
+        if estimates[c.field]:
+            m[c.field] = np.mean(estimates[c.field], axis=0)
+            weights[c.field] = tuple(_bits(m[c.field], u[c.field]).tolist())
+        else:  # no session saw the field: the engine's own weights
+            weights[c.field] = default.levels[c.field]
 
-    # The prior is for any two records (u was measured on random pairs), not for blocked pairs: the expected number
-    # of matches over all n(n-1)/2 pairs.
-    matches = max(float(posterior.sum()) * full / len(left), 1.0)
+    # The share of matches among all blocked pairs under these m and u, then the prior for any two records (u was
+    # measured on random pairs): the expected number of matches over all n(n-1)/2 pairs.
+    full = len(left)
+    left, right = sample(left, right)
+    levels = levels_of(left, right)
+    base = np.zeros(len(left))
+    for c in comparisons:
+        base += np.append(_bits(m[c.field], u[c.field]), 0.0)[levels[c.field]]
+    share, posterior = 0.1, np.zeros(len(left))
+    for _ in range(iterations):
+        posterior = 1.0 / (1.0 + np.exp2(-np.clip(base + np.log2(share / (1 - share)), -60, 60)))
+        share = float(np.clip(posterior.mean(), 1e-6, 1 - 1e-6))
+    matches = max(float(posterior.sum()) * full / max(len(left), 1), 1.0)
     prior = float(np.log2(matches / (n * (n - 1) / 2 - matches)))
-    weights = {
-        c.field: tuple(np.clip(np.log2(m[c.field] / u[c.field]), -MAX_BITS, MAX_BITS).tolist()) for c in comparisons
-    }
     return Model(prior, weights)

@@ -207,7 +207,7 @@ def match_model_train(*, domain: str, save: bool = False) -> TrainingResult:
     left, right, _ = matching.pair_candidates(domain, feats, max_block_size=thresholds.max_block_size)
     if len(feats) < 2 or not len(left):
         raise ValidationFailed("Not enough records sharing blocking keys to estimate weights from.")
-    model = train(domain, feats, left, right)
+    model = train(domain, feats, left, right, max_block_size=thresholds.max_block_size)
     if save:
         MatchSettings.objects.filter(domain=domain).update(model=model.as_dict())
     return TrainingResult(len(feats), len(left), model)

@@ -99,6 +99,24 @@ def test_a_name_change_on_marriage_still_links():
     assert p(customer(**ROBERT), married) >= AUTO
 
 
+def test_a_new_family_name_is_no_evidence_against_when_their_own_email_agrees():
+    # Anna Schmitz married: the shop has her new name, with her own email (it names her) and nothing else shared.
+    before = customer(given_name="Anna", family_name="Schmitz", email="anna.schmitz@web.de", postal_code="50667")
+    after = customer(given_name="Anna", family_name="Weber", email="Anna.Schmitz@web.de", city="Bonn")
+    result = matching.score("customer", before, after)
+    assert result.probability >= REVIEW
+    [change] = [e for e in result.explanation if e.field == "name_change"]
+    family = next(e for e in result.explanation if e.field == "family_name")
+    assert family.comparator == "different" and change.weight == -family.weight > 0
+    # The same two names sharing only a family mailbox: the different family name still counts against.
+    shared = matching.score(
+        "customer",
+        customer(given_name="Anna", family_name="Schmitz", email="familie@web.de"),
+        customer(given_name="Anna", family_name="Weber", email="familie@web.de"),
+    )
+    assert shared.probability < REVIEW and not any(e.field == "name_change" for e in shared.explanation)
+
+
 def test_a_different_birth_date_keeps_namesakes_apart():
     namesake = customer(**ROBERT | {"birth_date": "1975-11-30", "email": "rsmith75@example.com", "phone": None})
     assert p(customer(**ROBERT), namesake) < REVIEW
