@@ -61,12 +61,13 @@ def advisory_xact_locks(namespace: str, keys: Iterable[str]) -> None:
     transactions never deadlock on them). A no-op elsewhere: SQLite already serialises writers."""
     if connection.vendor != "postgresql":
         return
-    ids = sorted({_lock_id(namespace, key) for key in keys})
+    ids = sorted({lock_id(namespace, key) for key in keys})
     if ids:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", [ids])
 
 
-def _lock_id(namespace: str, key: str) -> int:
+def lock_id(namespace: str, key: str) -> int:
+    """The advisory lock id of ``key`` in ``namespace`` (64 bits of a hash)."""
     digest = hashlib.blake2b(f"{namespace}:{key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)

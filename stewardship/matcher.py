@@ -50,7 +50,15 @@ class Thresholds:
 
     @classmethod
     def for_domain(cls, domain: str) -> Thresholds:
-        row = MatchSettings.objects.filter(domain=domain).first() or MatchSettings(domain=domain)
+        return cls._of(MatchSettings.objects.filter(domain=domain).first() or MatchSettings(domain=domain))
+
+    @classmethod
+    def from_json(cls, domain: str, data: dict[str, Any] | None) -> Thresholds:
+        """``SETTINGS_SQL``'s object (None: the domain has no settings stored, the defaults apply)."""
+        return cls._of(MatchSettings(domain=domain, **(data or {})))
+
+    @classmethod
+    def _of(cls, row: MatchSettings) -> Thresholds:
         return cls(row.auto_link, row.review, row.max_block_size, dict(row.weights or {}), row.engine_model())
 
     def scores(self, domain: str, a: dict[str, Any], others: Sequence[dict[str, Any]]) -> list[matching.Score]:
@@ -59,17 +67,34 @@ class Thresholds:
         return matching.score_many(domain, a, others, weights=self.weights, model=self.model, explain_from=self.review)
 
 
+# A domain's settings as one JSON object, for a caller that reads them inside a statement of its own (ingest reads
+# its configuration in the statement that locks the source); ``Thresholds.from_json`` reads it.
+SETTINGS_SQL = """
+    SELECT json_build_object(
+        'auto_link', m.auto_link, 'review', m.review, 'max_block_size', m.max_block_size, 'weights', m.weights,
+        'model', m.model)
+    FROM stewardship_matchsettings AS m WHERE m.domain = %(domain)s
+"""
+
+
 class BatchMatcher:
     """Matches the records of one batch against stored records and against each other.
 
-    Build it with every blocking key of the batch (two queries: the settings, then the candidates), then call
-    ``decide`` record by record in input order and ``add`` each record once its golden record is known, so later
-    records of the batch see it.
+    Build it with every blocking key of the batch (two queries: the settings, unless given, then the candidates),
+    then call ``decide`` record by record in input order and ``add`` each record once its golden record is known, so
+    later records of the batch see it.
     """
 
-    def __init__(self, domain: str, keys: Iterable[str], *, exclude_records: Iterable[int] = ()) -> None:
+    def __init__(
+        self,
+        domain: str,
+        keys: Iterable[str],
+        *,
+        exclude_records: Iterable[int] = (),
+        thresholds: Thresholds | None = None,
+    ) -> None:
         self.domain = domain
-        self.thresholds = Thresholds.for_domain(domain)
+        self.thresholds = thresholds or Thresholds.for_domain(domain)
         keys = set(keys)
         excluded = set(exclude_records)
         self.frequent: set[str] = set()
@@ -143,15 +168,15 @@ class BatchMatcher:
         keys: Sequence[str],
         *,
         own_golden: uuid.UUID | None = None,
-        never: set[uuid.UUID] = frozenset(),  # type: ignore[assignment]
     ) -> Decision:
-        """Score the record against its candidates (other than its own golden record and ``never``)."""
+        """Score the record against its candidates (other than its own golden record; what stewards rejected is the
+        caller's to drop from ``review``: it is read only when there is something to drop)."""
         limit = self.thresholds.max_block_size
         # Name keys over their own, lower limit are skipped silently (see matching.NAME_BLOCK_SIZE).
         decision = Decision(
             frequent_keys=sorted(k for k in keys if k in self.frequent and matching.block_limit(k, limit) == limit)
         )
-        stored = [s for s in self.candidates(keys) if s.golden_id != own_golden and s.golden_id not in never]
+        stored = [s for s in self.candidates(keys) if s.golden_id != own_golden]
         if not stored:
             return decision
         # The best-scoring record per golden record; only those the decision queues are explained (below).

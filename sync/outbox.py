@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -40,20 +41,37 @@ def event_kind(version: GoldenVersion) -> str:
     return "upserted"
 
 
-def _payloads(versions: Sequence[GoldenVersion]) -> dict[int, dict[str, Any]]:
+@dataclass(frozen=True)
+class Known:
+    """What the caller already holds of the golden records it versions, so the payloads need not read it again:
+    per golden record, its source records ([{"source", "source_key"}] in id order) and its consents (purpose ->
+    state; a golden record created in the same transaction has none). A golden record missing from a mapping is
+    read from the database."""
+
+    sources: Mapping[uuid.UUID, list[dict[str, str]]] = field(default_factory=dict)
+    consents: Mapping[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+
+
+def _payloads(versions: Sequence[GoldenVersion], known: Known) -> dict[int, dict[str, Any]]:
     ids = {v.golden.id for v in versions}
-    consents: dict[uuid.UUID, dict[str, Any]] = defaultdict(dict)
-    for golden_id, purpose, status, captured_at in ConsentState.objects.filter(golden_id__in=ids).values_list(
-        "golden_id", "purpose__code", "status", "captured_at"
-    ):
-        consents[golden_id][purpose] = {"status": status, "captured_at": captured_at.isoformat()}
-    sources: dict[uuid.UUID, list[dict[str, str]]] = defaultdict(list)
-    for golden_id, source, key in (
-        SourceRecord.objects.filter(golden_id__in=ids)
-        .order_by("id")
-        .values_list("golden_id", "source__code", "source_key")
-    ):
-        sources[golden_id].append({"source": source, "source_key": key})
+    consents: dict[uuid.UUID, dict[str, Any]] = defaultdict(
+        dict, {i: known.consents[i] for i in ids & known.consents.keys()}
+    )
+    if unknown := ids - known.consents.keys():
+        for golden_id, purpose, status, captured_at in ConsentState.objects.filter(golden_id__in=unknown).values_list(
+            "golden_id", "purpose__code", "status", "captured_at"
+        ):
+            consents[golden_id][purpose] = {"status": status, "captured_at": captured_at.isoformat()}
+    sources: dict[uuid.UUID, list[dict[str, str]]] = defaultdict(
+        list, {i: known.sources[i] for i in ids & known.sources.keys()}
+    )
+    if unknown := ids - known.sources.keys():
+        for golden_id, source, key in (
+            SourceRecord.objects.filter(golden_id__in=unknown)
+            .order_by("id")
+            .values_list("golden_id", "source__code", "source_key")
+        ):
+            sources[golden_id].append({"source": source, "source_key": key})
     out = {}
     for v in versions:
         g = v.golden
@@ -73,21 +91,50 @@ def _payloads(versions: Sequence[GoldenVersion]) -> dict[int, dict[str, Any]]:
     return out
 
 
-def _subscriptions() -> dict[str, list[tuple[Connector, Subscription]]]:
+Subscriptions = Mapping[str, list[tuple[Connector, Subscription]]]  # domain -> active connectors' subscriptions
+
+
+def subscriptions() -> Subscriptions:
     by_domain: dict[str, list[tuple[Connector, Subscription]]] = defaultdict(list)
     for sub in Subscription.objects.filter(connector__active=True).select_related("connector"):
         by_domain[sub.domain].append((sub.connector, sub))
     return by_domain
 
 
-def publish(versions: Iterable[GoldenVersion]) -> list[int]:
+# The active subscriptions of one domain as a JSON array, for a caller that reads them inside a statement of its own
+# (ingest reads its whole configuration in the statement that locks the source); ``subscriptions_from_json`` reads it.
+SUBSCRIPTIONS_SQL = """
+    SELECT coalesce(json_agg(json_build_object(
+        'id', s.id, 'connector', c.id, 'source', c.source_id, 'event_kinds', s.event_kinds) ORDER BY s.id), '[]')
+    FROM sync_subscription AS s JOIN sync_connector AS c ON c.id = s.connector_id
+    WHERE c.active AND s.domain = %(domain)s
+"""
+
+
+def subscriptions_from_json(domain: str, rows: Sequence[Mapping[str, Any]]) -> Subscriptions:
+    """``SUBSCRIPTIONS_SQL``'s rows as ``subscriptions()`` gives them (only what publishing reads is loaded)."""
+    pairs = []
+    for row in rows:
+        connector = Connector(id=row["connector"], source_id=row["source"], active=True)
+        pairs.append(
+            (connector, Subscription(id=row["id"], connector=connector, domain=domain, event_kinds=row["event_kinds"]))
+        )
+    return {domain: pairs}
+
+
+def publish(
+    versions: Iterable[GoldenVersion], *, subscribed: Subscriptions | None = None, known: Known | None = None
+) -> list[int]:
     """Write the outbox events and deliveries for new golden versions (inside the caller's transaction) and queue
-    their delivery for after the commit. Returns the new delivery ids."""
+    their delivery for after the commit. Returns the new delivery ids.
+
+    ``subscribed``: the subscriptions, when the caller has read them in this transaction (``subscriptions()``, or
+    ``SUBSCRIPTIONS_SQL`` for the versions' domain); ``known``: what it already holds of the records."""
     versions = list(versions)
     if not versions:
         return []
-    subscriptions = _subscriptions()
-    payloads = _payloads(versions)
+    subscribed = subscriptions() if subscribed is None else subscribed
+    payloads = _payloads(versions, known or Known())
     now = timezone.now()
     fallback_cid = correlation.get() or correlation.new_id()  # work without a request (a command) still gets one
     events: list[OutboxEvent] = []
@@ -106,7 +153,7 @@ def publish(versions: Iterable[GoldenVersion]) -> list[int]:
             created_at=now,
         )
         events.append(event)
-        for connector, sub in subscriptions.get(g.domain, ()):
+        for connector, sub in subscribed.get(g.domain, ()):
             if not sub.wants(kind) or (connector.source_id and connector.source_id == v.actor_source_id):
                 continue  # not subscribed, or the change came from this very system: no echo
             deliveries.append(

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from sync import outbox
@@ -21,7 +23,7 @@ from sync import outbox
 from .. import correlation, db, domains, matching
 from ..domains import Unreadable
 from ..errors import ApplicationError, IdempotencyMismatch, NotFound, ValidationFailed
-from ..matcher import BatchMatcher, rejected_goldens
+from ..matcher import SETTINGS_SQL, BatchMatcher, Thresholds, rejected_goldens
 from ..models import (
     ApiKey,
     AttributeLock,
@@ -96,18 +98,64 @@ def api_key_issue(*, source_code: str, name: str = "") -> tuple[ApiKey, str]:
 # --- golden record recomputation (shared by ingest, locks, and later merge/unmerge) ---
 
 
-def versions_save(versions: Sequence[GoldenVersion]) -> None:
+@dataclass(frozen=True)
+class _Config:
+    """What a write reads of its domain's configuration: matching thresholds, ownership rules (per domain, as
+    ``_survive_into`` takes them) and the outbox subscriptions."""
+
+    thresholds: Thresholds
+    rules: Mapping[str, dict[str, Rule]]
+    subscribed: outbox.Subscriptions
+
+
+def _source_lock(source: SourceSystem, domain: str) -> _Config:
+    """Take the source's write lock (one writer per source at a time: its batches apply in order, and two batches
+    never race on one key; an advisory lock, so taking it writes nothing) and read the domain's configuration: on
+    PostgreSQL in one statement."""
+    if connection.vendor != "postgresql":  # SQLite serialises writers itself
+        return _Config(Thresholds.for_domain(domain), {domain: _rules_for(domain)}, outbox.subscriptions())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT pg_advisory_xact_lock(%(lock)s), ({SETTINGS_SQL}), ({_RULES_SQL}), ({outbox.SUBSCRIPTIONS_SQL})",
+            {"lock": db.lock_id("source", str(source.pk)), "domain": domain},
+        )
+        settings, rules, subscribed = (_json(v) for v in cursor.fetchone()[1:])
+    return _Config(
+        Thresholds.from_json(domain, settings),
+        {domain: _rules_from(rules)},
+        outbox.subscriptions_from_json(domain, subscribed),
+    )
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def versions_save(
+    versions: Sequence[GoldenVersion],
+    *,
+    subscribed: outbox.Subscriptions | None = None,
+    known: outbox.Known | None = None,
+) -> None:
     """Store new golden versions and, in the same transaction, their outbox events: every approved change reaches
-    the subscribed systems, or none of it happened."""
+    the subscribed systems, or none of it happened. (``subscribed`` and ``known``: see ``outbox.publish``.)"""
     db.bulk_insert(versions)
-    outbox.publish(versions)
+    outbox.publish(versions, subscribed=subscribed, known=known)
 
 
 def _rules_for(domain: str) -> dict[str, Rule]:
-    return {
-        r.attribute: Rule(owners=tuple(r.owners), fallback=r.fallback)
-        for r in OwnershipRule.objects.filter(domain=domain)
-    }
+    return _rules_from(OwnershipRule.objects.filter(domain=domain).values("attribute", "owners", "fallback"))
+
+
+def _rules_from(rows: Iterable[Mapping[str, Any]]) -> dict[str, Rule]:
+    return {r["attribute"]: Rule(owners=tuple(r["owners"]), fallback=r["fallback"]) for r in rows}
+
+
+_RULES_SQL = """
+    SELECT coalesce(json_agg(json_build_object('attribute', r.attribute, 'owners', r.owners, 'fallback', r.fallback)),
+        '[]')
+    FROM stewardship_ownershiprule AS r WHERE r.domain = %(domain)s
+"""
 
 
 def _golden_recompute(
@@ -118,38 +166,102 @@ def _golden_recompute(
     actor_source: SourceSystem | None = None,
     note: str = "",
     extra_changes: Mapping[uuid.UUID, dict[str, Any]] | None = None,
+    config: _Config | None = None,
 ) -> list[GoldenVersion]:
     """Recompute survivorship for locked golden rows and save those that changed, with a version each.
     ``extra_changes`` (per golden record) are changes made beside the attributes (status, consent) that belong in
-    the same version.
+    the same version; ``config``: the domain's configuration when the caller has read it in this transaction.
 
     The caller holds the rows (select_for_update) inside its transaction.
     """
     if not goldens:
         return []
-    ids = [g.id for g in goldens]
-    candidates: dict[uuid.UUID, list[Candidate]] = defaultdict(list)
-    rows = SourceRecord.objects.filter(golden_id__in=ids).values_list(
-        "golden_id", "source__code", "source_key", "source_updated_at", "usable"
-    )
-    for golden_id, source_code, source_key, updated_at, usable in rows:
-        candidates[golden_id].append(Candidate(source_code, source_key, updated_at, usable))
-    locks: dict[uuid.UUID, dict[str, Lock]] = defaultdict(dict)
-    for lock in AttributeLock.objects.filter(golden_id__in=ids).select_related("locked_by"):
-        locks[lock.golden_id][lock.attribute] = Lock(lock.value, lock.locked_by.get_username(), lock.locked_at)
+    read = _recompute_read([g.id for g in goldens])
     changed, versions = _survive_into(
         goldens,
-        candidates,
-        locks,
+        read.candidates,
+        read.locks,
         reason=reason,
         actor_user=actor_user,
         actor_source=actor_source,
         note=note,
         extra_changes=extra_changes,
+        rules=config.rules if config else None,
     )
     db.bulk_update(changed, ["attributes", "provenance", "version", "updated_at"])
-    versions_save(versions)
+    versions_save(versions, subscribed=config.subscribed if config else None, known=read.known)
     return versions
+
+
+@dataclass
+class _RecomputeRead:
+    """What recomputing golden records reads: their source records as survivorship candidates, steward locks, and
+    for the outbox events the source keys (every golden record has an entry) and, where read, the consents."""
+
+    sources: dict[uuid.UUID, list[dict[str, str]]]
+    candidates: dict[uuid.UUID, list[Candidate]] = field(default_factory=lambda: defaultdict(list))
+    locks: dict[uuid.UUID, dict[str, Lock]] = field(default_factory=lambda: defaultdict(dict))
+    consents: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def known(self) -> outbox.Known:
+        return outbox.Known(sources=self.sources, consents=self.consents)
+
+    def add_source(self, golden_id: uuid.UUID, source: str, key: str, updated_at: datetime, usable: Any) -> None:
+        self.candidates[golden_id].append(Candidate(source, key, updated_at, usable))
+        self.sources[golden_id].append({"source": source, "source_key": key})
+
+
+# The three reads in one statement on PostgreSQL (a single-record upsert is a few milliseconds of such statements).
+_RECOMPUTE_SQL = """
+SELECT
+    (SELECT coalesce(json_agg(json_build_object('golden', r.golden_id, 'source', s.code, 'key', r.source_key,
+        'updated_at', r.source_updated_at, 'usable', r.usable) ORDER BY r.id), '[]')
+     FROM stewardship_sourcerecord AS r JOIN stewardship_sourcesystem AS s ON s.id = r.source_id
+     WHERE r.golden_id = ANY(%(ids)s)),
+    (SELECT coalesce(json_agg(json_build_object('golden', l.golden_id, 'attribute', l.attribute, 'value', l.value,
+        'user', u.{username}, 'locked_at', l.locked_at)), '[]')
+     FROM stewardship_attributelock AS l JOIN {users} AS u ON u.{user_pk} = l.locked_by_id
+     WHERE l.golden_id = ANY(%(ids)s)),
+    (SELECT coalesce(json_agg(json_build_object('golden', c.golden_id, 'purpose', p.code, 'status', c.status,
+        'captured_at', c.captured_at)), '[]')
+     FROM stewardship_consentstate AS c JOIN stewardship_consentpurpose AS p ON p.id = c.purpose_id
+     WHERE c.golden_id = ANY(%(ids)s))
+"""
+
+
+def _recompute_read(ids: Sequence[uuid.UUID]) -> _RecomputeRead:
+    read = _RecomputeRead(sources={golden_id: [] for golden_id in ids})
+    if connection.vendor != "postgresql":
+        rows = (
+            SourceRecord.objects.filter(golden_id__in=ids)
+            .order_by("id")
+            .values_list("golden_id", "source__code", "source_key", "source_updated_at", "usable")
+        )
+        for golden_id, source_code, source_key, updated_at, usable in rows:
+            read.add_source(golden_id, source_code, source_key, updated_at, usable)
+        for lock in AttributeLock.objects.filter(golden_id__in=ids).select_related("locked_by"):
+            read.locks[lock.golden_id][lock.attribute] = Lock(lock.value, lock.locked_by.get_username(), lock.locked_at)
+        return read  # the outbox reads the consents itself
+    users = get_user_model()._meta
+    sql = _RECOMPUTE_SQL.format(
+        users=connection.ops.quote_name(users.db_table),
+        username=connection.ops.quote_name(users.get_field(users.model.USERNAME_FIELD).column),
+        user_pk=connection.ops.quote_name(users.pk.column),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"ids": list(ids)})
+        sources, locks, consents = (_json(v) for v in cursor.fetchone())
+    parse = datetime.fromisoformat
+    for r in sources:
+        read.add_source(uuid.UUID(r["golden"]), r["source"], r["key"], parse(r["updated_at"]), r["usable"])
+    for r in locks:
+        read.locks[uuid.UUID(r["golden"])][r["attribute"]] = Lock(r["value"], r["user"], parse(r["locked_at"]))
+    read.consents = {golden_id: {} for golden_id in ids}
+    for r in consents:
+        captured_at = parse(r["captured_at"]).isoformat()  # as the outbox writes it
+        read.consents[uuid.UUID(r["golden"])][r["purpose"]] = {"status": r["status"], "captured_at": captured_at}
+    return read
 
 
 def _survive_into(
@@ -162,12 +274,14 @@ def _survive_into(
     actor_source: SourceSystem | None = None,
     note: str = "",
     extra_changes: Mapping[uuid.UUID, dict[str, Any]] | None = None,
+    rules: Mapping[str, dict[str, Rule]] | None = None,
 ) -> tuple[list[GoldenRecord], list[GoldenVersion]]:
     """Apply survivorship to golden records in memory: (records changed, new versions). Saves nothing.
 
-    A golden record with version 0 is new: it gets version 1 even when it has no usable value yet.
+    A golden record with version 0 is new: it gets version 1 even when it has no usable value yet. ``rules``: the
+    ownership rules per domain where the caller has read them; the others are read here.
     """
-    rules_by_domain: dict[str, dict[str, Rule]] = {}
+    rules_by_domain: dict[str, dict[str, Rule]] = dict(rules or {})
     versions: list[GoldenVersion] = []
     changed: list[GoldenRecord] = []
     cid = correlation.get()
@@ -284,8 +398,7 @@ def source_records_upsert(*, source: SourceSystem, domain: str, records: Sequenc
 def _apply_records(
     source: SourceSystem, domain: str, incoming: list[_Incoming], results: list[RecordResult | None]
 ) -> None:
-    # One writer per source at a time: its batches apply in order, and two batches never race on one key.
-    SourceSystem.objects.select_for_update(no_key=True).filter(pk=source.pk).first()
+    config = _source_lock(source, domain)
     now = timezone.now()
     existing = {
         sr.source_key: sr
@@ -297,15 +410,14 @@ def _apply_records(
         # Records are matched against committed records: two batches (of any sources) must not decide about the
         # same new customer at once, or each would start its own golden record. Held until commit.
         db.advisory_xact_locks("match", [domain])
-    matcher = BatchMatcher(domain, {k for r in incoming for k in r.keys})
-    matcher.prescore(
-        [
-            (r.features, r.keys)
-            for r in incoming
-            if r.source_key not in existing or r.features != existing[r.source_key].features
-        ]
-    )
-    never = rejected_goldens(sr.pk for sr in existing.values())
+    # Only new records and records whose features changed are matched: a source sending what it sent before (a full
+    # sync) costs no candidate look-up.
+    to_match = [r for r in incoming if r.source_key not in existing or r.features != existing[r.source_key].features]
+    matcher = BatchMatcher(domain, {k for r in to_match for k in r.keys}, thresholds=config.thresholds)
+    matcher.prescore([(r.features, r.keys) for r in to_match])
+    # What stewards said the stored records are not: read only when a changed record has something to propose.
+    rematched = [existing[r.source_key].pk for r in to_match if r.source_key in existing]
+    never: dict[int, set[uuid.UUID]] | None = None
     new_goldens: dict[uuid.UUID, GoldenRecord] = {}
     to_create: dict[str, SourceRecord] = {}
     to_update: dict[str, SourceRecord] = {}
@@ -366,9 +478,10 @@ def _apply_records(
             continue
         if rec.features != sr.features:
             # A changed record is matched again: what it now resembles is queued for review with its golden record.
-            decision = matcher.decide(
-                rec.features, rec.keys, own_golden=sr.golden_id, never=never.get(sr.pk, set()) if sr.pk else set()
-            )
+            decision = matcher.decide(rec.features, rec.keys, own_golden=sr.golden_id)
+            if decision.review and sr.pk:
+                never = rejected_goldens(rematched) if never is None else never
+                decision.review = [(g, result) for g, result in decision.review if g not in never.get(sr.pk, ())]
             proposals += [(sr.golden_id, other, result, decision.reason) for other, result in decision.review]
             rekeyed[rec.source_key] = rec.keys
         sr.attributes, sr.usable, sr.warnings, sr.features = rec.read.values, rec.read.usable, warnings, rec.features
@@ -379,12 +492,15 @@ def _apply_records(
         results[rec.index] = RecordResult(rec.source_key, UPDATED, sr.golden_id, warnings=warnings)
 
     # New golden records are computed before they are inserted: their only candidates are this batch's records.
+    # Their source records are this batch's (inserted in this order, so in id order) and they hold no consent yet.
     new_candidates: dict[uuid.UUID, list[Candidate]] = defaultdict(list)
+    new_sources: dict[uuid.UUID, list[dict[str, str]]] = defaultdict(list)
     for sr in to_create.values():
         if sr.golden_id in new_goldens:
             new_candidates[sr.golden_id].append(Candidate(source.code, sr.source_key, sr.source_updated_at, sr.usable))
+            new_sources[sr.golden_id].append({"source": source.code, "source_key": sr.source_key})
     _, new_versions = _survive_into(
-        new_goldens.values(), new_candidates, {}, reason=ChangeReason.INGEST, actor_source=source
+        new_goldens.values(), new_candidates, {}, reason=ChangeReason.INGEST, actor_source=source, rules=config.rules
     )
     db.bulk_insert(list(new_goldens.values()))
     db.bulk_insert(list(to_create.values()))
@@ -392,39 +508,68 @@ def _apply_records(
         list(to_update.values()),
         ["attributes", "usable", "warnings", "features", "source_updated_at", "received_at", "content_hash"],
     )
-    versions_save(new_versions)
-    _blocking_keys_file(source, domain, rekeyed, refiled=[existing[k].pk for k in rekeyed if k not in to_create])
+    versions_save(
+        new_versions,
+        subscribed=config.subscribed,
+        known=outbox.Known(sources=new_sources, consents={golden_id: {} for golden_id in new_goldens}),
+    )
+    _blocking_keys_file(source, domain, rekeyed, refiled={k: existing[k].pk for k in rekeyed if k not in to_create})
     _candidates_queue(domain, proposals)
     dirty.difference_update(new_goldens)
     goldens = list(GoldenRecord.objects.select_for_update(no_key=True).filter(id__in=dirty).order_by("id"))
-    _golden_recompute(goldens, reason=ChangeReason.INGEST, actor_source=source)
+    _golden_recompute(goldens, reason=ChangeReason.INGEST, actor_source=source, config=config)
 
 
 def _blocking_keys_file(
-    source: SourceSystem, domain: str, rekeyed: Mapping[str, list[str]], refiled: Sequence[int] = ()
+    source: SourceSystem, domain: str, rekeyed: Mapping[str, list[str]], refiled: Mapping[str, int] | None = None
 ) -> None:
-    """File records under their blocking keys; ``refiled``: the ids of stored records whose old keys go."""
+    """File records under their blocking keys; ``refiled``: the stored records among them (source key -> id). A
+    stored record loses only the keys it no longer has and gains only its new ones: a changed phone number moves one
+    key, not all ten (no churn of index entries and dead rows)."""
     if not rekeyed:
         return
-    if refiled:
-        BlockingKey.objects.filter(record_id__in=refiled).delete()
+    refiled = refiled or {}
     pairs = [(source_key, key) for source_key, keys in rekeyed.items() for key in dict.fromkeys(keys)]
-    if connection.vendor == "postgresql":
-        # One statement: the records' ids are looked up where the keys are inserted.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO stewardship_blockingkey (record_id, domain, key) SELECT s.id, %s, k.key "
-                "FROM unnest(%s::varchar[], %s::varchar[]) AS k(source_key, key) JOIN stewardship_sourcerecord AS s "
-                "ON s.source_id = %s AND s.domain = %s AND s.source_key = k.source_key",
-                [domain, [p[0] for p in pairs], [p[1] for p in pairs], source.pk, domain],
+    if connection.vendor != "postgresql":
+        stale = Q()
+        for source_key, record_id in refiled.items():
+            stale |= Q(record_id=record_id) & ~Q(key__in=rekeyed[source_key])
+        if refiled:
+            BlockingKey.objects.filter(stale).delete()
+        ids = dict(
+            SourceRecord.objects.filter(source=source, domain=domain, source_key__in=rekeyed).values_list(
+                "source_key", "id"
             )
-        return
-    ids = dict(
-        SourceRecord.objects.filter(source=source, domain=domain, source_key__in=rekeyed).values_list(
-            "source_key", "id"
         )
-    )
-    db.bulk_insert([BlockingKey(record_id=ids[source_key], domain=domain, key=key) for source_key, key in pairs])
+        BlockingKey.objects.bulk_create(
+            [BlockingKey(record_id=ids[source_key], domain=domain, key=key) for source_key, key in pairs],
+            batch_size=500,
+            ignore_conflicts=True,
+        )
+        return
+    # One statement: the stale keys are deleted, and the records' ids are looked up where the keys are inserted (the
+    # ones a record already has are skipped: ON CONFLICT).
+    kept = [(refiled[source_key], key) for source_key, key in pairs if source_key in refiled]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH gone AS (DELETE FROM stewardship_blockingkey AS b WHERE b.record_id = ANY(%(refiled)s) "
+            "AND NOT EXISTS (SELECT FROM unnest(%(kept_ids)s::bigint[], %(kept_keys)s::varchar[]) AS k(record_id, key) "
+            "WHERE k.record_id = b.record_id AND k.key = b.key)) "
+            "INSERT INTO stewardship_blockingkey (record_id, domain, key) SELECT s.id, %(domain)s, k.key "
+            "FROM unnest(%(source_keys)s::varchar[], %(keys)s::varchar[]) AS k(source_key, key) "
+            "JOIN stewardship_sourcerecord AS s "
+            "ON s.source_id = %(source)s AND s.domain = %(domain)s AND s.source_key = k.source_key "
+            "ON CONFLICT (record_id, key) DO NOTHING",
+            {
+                "refiled": list(refiled.values()),
+                "kept_ids": [k[0] for k in kept],
+                "kept_keys": [k[1] for k in kept],
+                "domain": domain,
+                "source_keys": [p[0] for p in pairs],
+                "keys": [p[1] for p in pairs],
+                "source": source.pk,
+            },
+        )
 
 
 def _candidates_queue(domain: str, proposals: Sequence[tuple[uuid.UUID, uuid.UUID, matching.Score, str]]) -> None:
@@ -581,7 +726,7 @@ def consent_events_record(*, source: SourceSystem, events: Sequence[Any]) -> lis
 
 
 def _apply_consents(source: SourceSystem, incoming: list[_ConsentIncoming], results: list[RecordResult | None]) -> None:
-    SourceSystem.objects.select_for_update(no_key=True).filter(pk=source.pk).first()
+    db.advisory_xact_locks("source", [str(source.pk)])  # the lock ingest takes: one writer per source
     golden_of = dict(
         SourceRecord.objects.filter(
             source=source, domain=domains.CUSTOMER, source_key__in={e.source_key for e in incoming}

@@ -11,7 +11,7 @@ import pytest
 
 from stewardship import matching
 from stewardship.matching import Score
-from stewardship.models import GoldenRecord, MatchCandidate, MatchSettings, NotAMatch, SourceRecord
+from stewardship.models import BlockingKey, GoldenRecord, MatchCandidate, MatchSettings, NotAMatch, SourceRecord
 from tests.conftest import record
 
 pytestmark = pytest.mark.django_db
@@ -134,6 +134,21 @@ def test_blocking_keys_are_stored_per_record(source_cdp, push):
     assert list(record_row.blocking_keys.values_list("key", flat=True)) == matching.blocking_keys(
         "customer", record_row.features
     )
+
+
+def test_a_changed_record_is_refiled_under_its_new_keys_and_keeps_the_rows_of_the_others(source_cdp, push):
+    push(source_cdp, "cdp", record("C1", family_name="Lee", email="ann@example.com", phone="+44 7911 123456"))
+    before = dict(BlockingKey.objects.values_list("key", "id"))
+    push(
+        source_cdp,
+        "cdp",
+        record("C1", "2026-01-02T10:00:00Z", family_name="Lee", email="ann@example.com", phone="+44 7400 123456"),
+    )
+    after = dict(BlockingKey.objects.values_list("key", "id"))
+    stored = SourceRecord.objects.get()
+    assert sorted(after) == sorted(matching.blocking_keys("customer", stored.features))
+    assert set(before) - set(after) == {"ph:+447911123456"} and set(after) - set(before) == {"ph:+447400123456"}
+    assert all(after[key] == before[key] for key in set(before) & set(after)), "unchanged keys were rewritten"
 
 
 def _rematch():

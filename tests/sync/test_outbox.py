@@ -93,6 +93,25 @@ def test_subscriptions_choose_domains_and_event_kinds(webhook, upsert):
     assert ConsentPurpose.objects.filter(code="email_marketing").exists()
 
 
+def test_a_record_joining_a_golden_record_sends_every_source_in_order_and_the_consents_it_holds(webhook, upsert):
+    [first] = upsert("erp", ann())
+    services.consent_events_record(
+        source=SourceSystem.objects.get(code="erp"),
+        events=[
+            {"source_key": "C-1", "purpose": "email_marketing", "status": "granted", "captured_at": "2026-01-02T10:00Z"}
+        ],
+    )
+    [joined] = upsert("cdp", ann("cdp-9", phone="+44 7911 123456"))
+    assert joined.golden_id == first.golden_id
+    event = OutboxEvent.objects.filter(golden_id=first.golden_id).latest("version")
+    assert event.event_type == "customer.upserted" and event.payload["attributes"]["phone"] == "+447911123456"
+    assert event.payload["sources"] == [
+        {"source": "erp", "source_key": "C-1"},
+        {"source": "cdp", "source_key": "cdp-9"},
+    ]
+    assert event.payload["consents"]["email_marketing"]["status"] == "granted"
+
+
 def test_a_newer_version_supersedes_an_older_undelivered_one_but_not_one_in_flight(webhook, upsert):
     upsert("erp", ann())
     upsert("erp", ann(updated_at="2026-01-02T10:00:00Z", city="Leeds"))
