@@ -129,6 +129,20 @@ def test_a_birth_date_typo_or_day_month_swap_is_not_evidence_against():
     assert typo.probability >= AUTO
 
 
+def test_one_wrong_part_of_a_birth_date_is_a_slip_not_another_person():
+    martha = dict(given_name="Martha", family_name="Schmidt", country="DE", postal_code="50667")
+    wrong_year = _explained(customer(**martha, birth_date="1975-07-15"), customer(**martha, birth_date="1968-07-15"))
+    wrong_day = _explained(customer(**martha, birth_date="1975-07-15"), customer(**martha, birth_date="1975-07-28"))
+    for explained in (wrong_year, wrong_day):
+        assert explained["birth_date"].comparator == "one of year, month, day differs"
+        assert explained["birth_date"].weight > 0
+    assert p(customer(**martha, birth_date="1975-07-15"), customer(**martha, birth_date="1968-07-15")) >= REVIEW
+    # Two parts wrong is another person of the same name.
+    other = _explained(customer(**martha, birth_date="1975-07-15"), customer(**martha, birth_date="1968-03-15"))
+    assert other["birth_date"].comparator == "different" and other["birth_date"].weight < 0
+    assert p(customer(**martha, birth_date="1975-07-15"), customer(**martha, birth_date="1968-03-15")) < REVIEW
+
+
 def test_a_family_name_typo_at_the_same_address_is_for_a_steward_to_decide():
     a = customer(given_name="Robert", family_name="Smith", address_line1="12 High St", postal_code="SW1A 1AA")
     b = customer(given_name="Robert", family_name="Smyth", address_line1="12 High St", postal_code="SW1A 1AA")
