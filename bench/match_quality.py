@@ -458,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         dropped = ", ".join(f"{k} {v}" for k, v in sorted(dataset.dropped.items())) or "none"
         print(
             f"\n{name}: {dataset.n} {dataset.domain} records, {len(dataset.true_pairs)} true pairs, read in "
-            f"{load_seconds:.1f}s; values left out: {dropped}\n  mapping: {dataset.mapping}"
+            f"{load_seconds:.1f}s; values left out (or kept for matching only): {dropped}\n  mapping: {dataset.mapping}"
         )
         if dataset.domain == "customer":
             names_only = quality_data.names_only_pairs(dataset)

@@ -4,7 +4,7 @@
         [--skip-engine] [--skip-db] [--reuse-db] [--profile] [--json out.json]
 
 1. **Engine alone** (no database): N generated customers (bench/people.py: realistic vocabularies, ~25 % duplicates
-   with typos and variants) go through ``domains.read_attributes(...).usable`` and ``matching.features`` (in
+   with typos and variants) go through ``domains.read_attributes(...).matchable`` and ``matching.features`` (in
    ``--workers`` processes), ``matching.pair_candidates`` (the engine's own, one process), ``matching.score_pairs``
    (pairs split between the workers in slices) and connected components of the pairs at or above ``--auto-link``.
    Prints wall time per stage, records/s, candidate pairs, comparisons/s and peak memory. Target (issue 3): 1M
@@ -67,9 +67,9 @@ def _features_range(bounds: tuple[int, int]) -> tuple[list[dict[str, Any]], floa
     out = []
     for record in _RECORDS[bounds[0] : bounds[1]]:
         t0 = time.process_time()
-        usable = domains.read_attributes(DOMAIN, record.attributes).usable
+        matchable = domains.read_attributes(DOMAIN, record.attributes).matchable
         t1 = time.process_time()
-        out.append(matching.features(DOMAIN, usable))
+        out.append(matching.features(DOMAIN, matchable))
         feat_cpu += time.process_time() - t1
         read_cpu += t1 - t0
     return out, read_cpu, feat_cpu

@@ -117,7 +117,7 @@ def _load_range(bounds: tuple[int, int]) -> dict[str, int]:
         while i < end and _RECORDS[i].person == person:
             record = _RECORDS[i]
             read = domains.read_attributes(DOMAIN, record.attributes)
-            feats = _FEATS[i] if _FEATS else matching.features(DOMAIN, read.usable)
+            feats = _FEATS[i] if _FEATS else matching.features(DOMAIN, read.matchable)
             add(
                 "SourceRecord",
                 {

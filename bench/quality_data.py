@@ -4,10 +4,10 @@
   the customer schema;
 - the generated retail customers and products of :mod:`bench.retail_data`.
 
-Every record goes through ``stewardship.domains.read_attributes`` and only its ``usable`` values are kept, as on the
-ingest path (phones to E.164 with the record's country, values with quality warnings left out). A value that cannot be
-read at all (an invalid FEBRL date) would make ingest reject the whole record; here only that value is dropped, and
-counted.
+Every record goes through ``stewardship.domains.read_attributes`` and only what matching compares is kept, as on the
+ingest path (phones to E.164 with the record's country, values with quality warnings left out, except slips: a birth
+date in YYYY-MM-DD that is no real date is compared). A value that cannot be read at all would make ingest reject the
+whole record; here only that value is dropped, and counted.
 
 Truth is a set of record-index pairs ``(i, j)``, ``i < j``, encoded as ``i * n + j`` in a sorted int64 array.
 """
@@ -19,7 +19,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -67,13 +66,15 @@ def pairs_from_entities(entities: Sequence[str]) -> np.ndarray:
 
 
 def read_usable(domain: str, attributes: dict[str, Any], dropped: Counter[str]) -> dict[str, Any]:
-    """The usable attributes of one record. An unreadable value is dropped (and counted) instead of the record."""
+    """What matching compares of one record (``ReadRecord.matchable``: the usable values, and slips such as a birth
+    date that is no real date). An unreadable value is dropped (and counted) instead of the record."""
     read = domains.read_attributes(domain, attributes)
     if read.errors:
         dropped.update(f"{name} (unreadable)" for name in read.errors)
         read = domains.read_attributes(domain, {k: v for k, v in attributes.items() if k not in read.errors})
-    dropped.update(f"{name} (quality warning)" for name in read.warnings)
-    return read.usable
+    dropped.update(f"{name} (quality warning)" for name in read.warnings if name not in read.slips)
+    dropped.update(f"{name} (kept as a slip, for matching only)" for name in read.slips)
+    return read.matchable
 
 
 # --- a light, engine-independent normal form (Splink's input; the evidence count) ------------------------------------
@@ -127,8 +128,9 @@ def _text(value: Any) -> str | None:
 
 
 def _iso_date(year: Any, month: Any, day: Any) -> str | None:
+    """YYYY-MM-DD, as a source system would send it: real date or not (ingest reads 1990-02-30 as a slip)."""
     try:
-        return date(int(year), int(month), int(day)).isoformat()
+        return f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
     except (TypeError, ValueError):
         return None
 
@@ -137,9 +139,9 @@ def _iso_date(year: Any, month: Any, day: Any) -> str | None:
 
 FEBRL_MAPPING = (
     "given_name -> given_name, surname -> family_name, street_number + address_1 -> address_line1, "
-    "address_2 -> address_line2, suburb -> city, postcode -> postal_code, date_of_birth (YYYYMMDD; dropped when not a "
-    "date) -> birth_date, soc_sec_id -> erp_account_number (an account-like identifier: exact on a true pair unless "
-    "corrupted), country = AU; state is not in the schema and left out"
+    "address_2 -> address_line2, suburb -> city, postcode -> postal_code, date_of_birth (YYYYMMDD; a slip when not a "
+    "real date) -> birth_date, soc_sec_id -> erp_account_number (an account-like identifier: exact on a true pair "
+    "unless corrupted), country = AU; state is not in the schema and left out"
 )
 
 
@@ -206,8 +208,8 @@ def load_febrl4() -> Dataset:
 # --- RLdata10000 ---------------------------------------------------------------------------------------------------
 
 RLDATA_MAPPING = (
-    "fname_c1 [+ fname_c2] -> given_name, lname_c1 [+ lname_c2] -> family_name, by-bm-bd -> birth_date (dropped "
-    "when not a date), country = DE; truth: identity.RLdata10000"
+    "fname_c1 [+ fname_c2] -> given_name, lname_c1 [+ lname_c2] -> family_name, by-bm-bd -> birth_date (a slip "
+    "when not a real date), country = DE; truth: identity.RLdata10000"
 )
 
 

@@ -5,6 +5,8 @@ Pure functions, no ORM. Reading a record has two outcomes per attribute:
   record is rejected;
 - a **warning** (the value reads but fails a quality check: GTIN check digit, a phone number not valid for its
   country, an email that is not an address): the value is kept as sent, and left out of matching and survivorship.
+  A warning that is a ``Slip`` (a birth date in the right shape that is no real date: 1990-02-30, 2090-05-14) keeps
+  the value out of survivorship only: it is a keying slip of the real value, and matching compares it as one.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ class Unreadable(ValueError):
     """The value cannot be read as this attribute."""
 
 
+class Slip(str):
+    """A warning message saying the value is a slip of a real one: not fit for the golden record, but evidence for
+    matching (the real date is one keystroke or one field away)."""
+
+
 @dataclass(frozen=True)
 class Attribute:
     name: str
@@ -49,6 +56,12 @@ class ReadRecord:
     usable: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, list[str]] = field(default_factory=dict)
     warnings: dict[str, list[str]] = field(default_factory=dict)
+    slips: dict[str, Any] = field(default_factory=dict)  # warned values that matching still compares (``Slip``)
+
+    @property
+    def matchable(self) -> dict[str, Any]:
+        """What matching compares: the usable values and the slips."""
+        return {**self.usable, **self.slips}
 
 
 # --- parsers (raise Unreadable) ---
@@ -82,6 +95,20 @@ def _date(value: Any) -> str | None:
     if parsed > date.today() or parsed.year < 1900:
         raise Unreadable("Date out of range.")
     return parsed.isoformat()
+
+
+_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date_or_slip(value: Any) -> str | None:
+    """A date (YYYY-MM-DD); a string of that shape that is no real date is kept as sent, for ``check_birth_date``
+    to warn of: a legacy system's 1990-02-30 is a customer with a mistyped birth date, not a record to refuse."""
+    try:
+        return _date(value)
+    except Unreadable:
+        if isinstance(value, str) and _DATE_SHAPE.fullmatch(value.strip()):
+            return value.strip()
+        raise
 
 
 def _country(value: Any) -> str | None:
@@ -164,6 +191,12 @@ def check_phone(value: str, record: dict[str, Any]) -> str | None:
 def check_birth_date(value: str, record: dict[str, Any]) -> str | None:
     if value in PLACEHOLDER_BIRTH_DATES:
         return "Looks like a placeholder for an unknown date."
+    try:
+        _date(value)
+    except Unreadable:
+        return Slip(
+            "No such date, or out of range: kept as sent and compared in matching, not used in the golden record."
+        )
     return None
 
 
@@ -204,7 +237,7 @@ SCHEMAS: dict[str, dict[str, Attribute]] = {
         Attribute("family_name", _text(100)),
         Attribute("email", _text(254), check_email),
         Attribute("phone", _text(40), check_phone),
-        Attribute("birth_date", _date, check_birth_date),
+        Attribute("birth_date", _date_or_slip, check_birth_date),
         Attribute("address_line1", _text(200)),
         Attribute("address_line2", _text(200)),
         Attribute("postal_code", _text(20)),
@@ -251,6 +284,8 @@ def read_attributes(domain: str, attributes: Any) -> ReadRecord:
         warning = spec.check(value, result.values) if spec.check and value is not None else None
         if warning:
             result.warnings[name] = [warning]
+            if isinstance(warning, Slip):
+                result.slips[name] = value
         elif value is not None:
             result.usable[name] = standardise(name, value, result.values)
     return result

@@ -368,7 +368,7 @@ def _read_record(domain: str, index: int, item: Any) -> _Incoming | RecordResult
     if errors:
         return RecordResult(source_key, REJECTED, errors=errors)
     assert updated_at is not None and isinstance(source_key, str)
-    feats = matching.features(domain, read.usable)
+    feats = matching.features(domain, read.matchable)
     return _Incoming(
         index,
         source_key.strip(),

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count
 
-from .. import db, matching
+from .. import db, domains, matching
 from ..errors import Conflict, ValidationFailed
 from ..matcher import Thresholds, rejected_goldens
 from ..matching.training import train
@@ -67,10 +67,14 @@ def rematch_keys(*, domain: str, chunk_size: int = 500) -> Iterator[list[str]]:
 def source_records_refeature(*, domain: str, record_ids: Sequence[int]) -> int:
     """Recompute stored features and blocking keys with the current engine."""
     with transaction.atomic():
-        records = list(SourceRecord.objects.filter(domain=domain, id__in=record_ids).only("id", "usable", "features"))
+        records = list(
+            SourceRecord.objects.filter(domain=domain, id__in=record_ids).only("id", "attributes", "usable", "features")
+        )
         keys = []
         for record in records:
-            record.features = matching.features(domain, record.usable)
+            # A slip (``domains.Slip``: a birth date that is no real date) is compared too; it is kept only as sent.
+            slips = domains.read_attributes(domain, record.attributes).slips
+            record.features = matching.features(domain, {**record.usable, **slips})
             keys += [
                 BlockingKey(record_id=record.id, domain=domain, key=key)
                 for key in dict.fromkeys(matching.blocking_keys(domain, record.features))

@@ -32,6 +32,15 @@ def test_quality_failures_are_warnings_and_not_usable():
     assert "email" not in read.usable and "phone" not in read.usable
 
 
+def test_a_birth_date_of_the_right_shape_that_is_no_date_is_a_slip_for_matching_only():
+    for value in ("1990-02-30", "1990-13-05", "2990-01-01", "1850-06-01"):
+        read = domains.read_attributes("customer", {"birth_date": value})
+        assert read.errors == {} and set(read.warnings) == {"birth_date"}, value
+        assert "birth_date" not in read.usable and read.matchable == {"birth_date": value}
+    placeholder = domains.read_attributes("customer", {"birth_date": "1900-01-01"})
+    assert set(placeholder.warnings) == {"birth_date"} and placeholder.matchable == {}  # no evidence at all
+
+
 def test_gtin_check_digit():
     assert domains.read_attributes("product", {"gtin": "4006381333931"}).warnings == {}
     assert domains.read_attributes("product", {"gtin": "4006381333932"}).warnings == {

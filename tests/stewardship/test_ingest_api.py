@@ -5,7 +5,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from stewardship import services
-from stewardship.models import GoldenRecord, SourceRecord, SourceSystem
+from stewardship.models import BlockingKey, GoldenRecord, SourceRecord, SourceSystem
+from stewardship.services import rematch
 from tests.conftest import record
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +105,7 @@ def test_unreadable_records_are_rejected_and_the_rest_accepted(source_erp, push)
         record("BAD1", family_name="Lee", shoe_size=44),
         {"source_key": "BAD2", "updated_at": "yesterday", "attributes": {}},
         record("BAD3", country="XX"),
-        record("BAD4", birth_date="1990-02-30"),
+        record("BAD4", birth_date="30.02.1990"),
         "not an object",
         record("OK2", family_name="Kim"),
     )
@@ -137,6 +138,30 @@ def test_quality_warnings_keep_the_value_but_not_in_the_golden_record(source_erp
     assert source_record.attributes["email"] == "lee-at-example"
     golden = GoldenRecord.objects.get()
     assert "email" not in golden.attributes and "phone" not in golden.attributes
+
+
+def test_a_birth_date_that_is_no_date_is_kept_out_of_the_golden_record_but_matched_as_a_slip(
+    source_erp, source_cdp, push
+):
+    person = {"given_name": "Anna", "family_name": "Schmitz", "postal_code": "50667", "country": "DE"}
+    [erp] = push(source_erp, "erp", record("E1", birth_date="1990-02-13", **person)).json()["results"]
+    # A legacy system's 1990-02-31 is the 13th typed the wrong way round: without it, name and postcode alone would
+    # only be queued for review.
+    [cdp] = push(source_cdp, "cdp", record("C1", birth_date="1990-02-31", **person)).json()["results"]
+    assert cdp["status"] == "created" and cdp["golden_id"] == erp["golden_id"]
+    assert set(cdp["warnings"]) == {"birth_date"}
+    stored = SourceRecord.objects.get(source_key="C1")
+    assert stored.attributes["birth_date"] == "1990-02-31" and "birth_date" not in stored.usable
+    assert stored.features["db"] == "1990-02-31"
+    assert GoldenRecord.objects.get(pk=erp["golden_id"]).attributes["birth_date"] == "1990-02-13"
+    # `rematch --refeature` rebuilds features from what is stored, and keeps the slip.
+    keys = set(BlockingKey.objects.filter(record=stored).values_list("key", flat=True))
+    SourceRecord.objects.filter(pk=stored.pk).update(features={})
+    BlockingKey.objects.filter(record=stored).delete()
+    rematch.source_records_refeature(domain="customer", record_ids=[stored.pk])
+    assert SourceRecord.objects.get(pk=stored.pk).features == stored.features
+    assert set(BlockingKey.objects.filter(record=stored).values_list("key", flat=True)) == keys
+    assert any(key.startswith("dp:1990-02-31|") for key in keys)
 
 
 def test_products_check_gtin_and_link_by_gtin(source_erp, source_client, push):
