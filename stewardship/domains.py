@@ -5,8 +5,9 @@ Pure functions, no ORM. Reading a record has two outcomes per attribute:
   record is rejected;
 - a **warning** (the value reads but fails a quality check: GTIN check digit, a phone number not valid for its
   country, an email that is not an address): the value is kept as sent, and left out of matching and survivorship.
-  A warning that is a ``Slip`` (a birth date in the right shape that is no real date: 1990-02-30, 2090-05-14) keeps
-  the value out of survivorship only: it is a keying slip of the real value, and matching compares it as one.
+  A warning that is a ``Slip`` (a birth date in the right shape that is no real date: 1990-02-30, 2090-05-14; a GTIN
+  with a wrong check digit) keeps the value out of survivorship only: it is a keying slip of the real value, and
+  matching compares it as one.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import phonenumbers
 from django.utils.dateparse import parse_date, parse_datetime
 
 from .countries import ISO_3166_ALPHA2
-from .matching.normalise import PLACEHOLDER_BIRTH_DATES
+from .matching.normalise import PLACEHOLDER_BIRTH_DATES, gtin_check_digit_ok
 
 CUSTOMER = "customer"
 PRODUCT = "product"
@@ -200,16 +201,11 @@ def check_birth_date(value: str, record: dict[str, Any]) -> str | None:
     return None
 
 
-def gtin_check_digit_ok(digits: str) -> bool:
-    body, check = digits[:-1], int(digits[-1])
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10 == check
-
-
 def check_gtin(value: str, record: dict[str, Any]) -> str | None:
     if not re.fullmatch(r"\d{8}|\d{12,14}", value):
         return "A GTIN has 8, 12, 13 or 14 digits."
-    return None if gtin_check_digit_ok(value) else "GTIN check digit is wrong."
+    # A wrong check digit is a keying slip: the real GTIN is one digit away, and matching compares it as such.
+    return None if gtin_check_digit_ok(value) else Slip("GTIN check digit is wrong.")
 
 
 def _gtin(value: Any) -> str | None:

@@ -118,8 +118,10 @@ def _customer_features(a: Mapping[str, Any]) -> Features:
 
 def _product_features(a: Mapping[str, Any]) -> Features:
     title = norm.product_title(a.get("name"), a.get("brand"))
+    gtin = norm.gtin14(a.get("gtin"))
     feats = {
-        "gt": norm.gtin14(a.get("gtin")),
+        "gt": gtin,
+        "gx": bool(gtin) and not norm.gtin_check_digit_ok(gtin),  # a slip (a wrong check digit): see ``_gtin``
         "sk": norm.postcode(a.get("sku")),
         "br": norm.squash(a.get("brand") or ""),
         "ti": title.core,
@@ -195,7 +197,7 @@ def block_limit(key: str, max_block_size: int) -> int:
 
 
 def _product_keys(f: Features) -> list[str]:
-    keys = [f"gt:{f['gt']}"] if "gt" in f else []
+    keys = [f"gt:{f['gt']}"] if "gt" in f and "gx" not in f else []
     if "sk" in f:
         keys.append(f"sk:{f['sk']}")
     words = sorted(f.get("ti", "").split(), key=lambda w: (-len(w), w))[:3]
@@ -545,6 +547,21 @@ def _exact_or_absent(key: str):
     return compare
 
 
+def _gtin(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
+    """Exact; one keying slip apart where one side (or both) fails its check digit; different. Every single wrong
+    digit fails the check, so a valid GTIN one slip away from one that fails is almost surely the one meant; a GTIN
+    further away names another trade item, mistyped or not."""
+    x, y = a["gt"], b["gt"]
+    slip_x, slip_y = a["gx"] == True, b["gx"] == True  # noqa: E712 (object arrays: "" where missing)
+    present = _present(x, y)
+    valid = present & ~slip_x & ~slip_y
+    exact = valid & (x == y)
+    slipped = np.zeros(len(x), dtype=bool)
+    for i in np.flatnonzero(present & ~valid):
+        slipped[i] = x[i] == y[i] or norm.gtin_slip(x[i], y[i])
+    return _levels([exact, slipped], present), np.where(exact, 1.0, np.where(slipped, 0.9, 0.0))
+
+
 def _title(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     """Same words (any order, typos allowed); the words of one title all in the other, which has more ("apple juice"
     / "apple juice cloudy": the extra words are often what makes a variant); then token-set similarity."""
@@ -559,7 +576,13 @@ def _title(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
 
 
 PRODUCT_COMPARISONS = (
-    Comparison("gtin", ("gt",), ("exact (GTIN-14)", "different"), (20.0, -12.0), _exact_or_absent("gt")),
+    Comparison(
+        "gtin",
+        ("gt",),
+        ("exact (GTIN-14)", "one keying slip (a check digit wrong)", "different"),
+        (20.0, 16.0, -12.0),
+        _gtin,
+    ),
     Comparison("sku", ("sk",), ("exact", "different"), (6.0, -0.5), _exact_or_absent("sk")),
     Comparison(
         "brand", ("br",), ("exact", "jaro-winkler ≥ 0.90", "different"), (3.0, 2.0, -5.0), _string_levels("br", (0.9,))
@@ -603,7 +626,7 @@ FIELDS = {domain: tuple(c.field for c in comparisons) for domain, comparisons in
 
 _COLUMNS = {
     CUSTOMER: ("gn", "gg", "fn", "fs", "em", "ph", "db", "ad", "an", "as", "pc", "ct", "ac"),
-    PRODUCT: ("gt", "sk", "br", "ti", "qt", "co", "sz", "ca"),
+    PRODUCT: ("gt", "gx", "sk", "br", "ti", "qt", "co", "sz", "ca"),
 }
 
 

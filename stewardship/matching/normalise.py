@@ -213,9 +213,29 @@ def address(line1: str | None, line2: str | None = None) -> Address:
 # --- products ---
 
 
+def gtin_check_digit_ok(digits: str) -> bool:
+    """GS1's mod-10 check (weights 3, 1 from the right): it catches every single wrong digit."""
+    body, check = digits[:-1], int(digits[-1])
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10 == check
+
+
+def gtin_slip(a: str, b: str) -> bool:
+    """Two GTIN-14s one keying slip apart: one digit wrong, or two neighbours swapped."""
+    if len(a) != len(b) or a == b:
+        return False
+    differ = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    return len(differ) == 1 or (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and a[differ[0]] == b[differ[1]]
+        and a[differ[1]] == b[differ[0]]
+    )
+
+
 def gtin14(value: str | None) -> str:
-    """A GTIN-8/12/13/14 as GTIN-14 (left-padded with zeros); "" when it is not one (the check digit is checked
-    where the value is read: a GTIN with a wrong check digit never gets here as usable)."""
+    """A GTIN-8/12/13/14 as GTIN-14 (left-padded with zeros); "" when it is not one. The check digit is checked where
+    the value is read; one that fails reaches matching as a slip (``gtin_check_digit_ok``)."""
     if not value:
         return ""
     digits = re.sub(r"[\s\-]", "", value)

@@ -43,9 +43,11 @@ def test_a_birth_date_of_the_right_shape_that_is_no_date_is_a_slip_for_matching_
 
 def test_gtin_check_digit():
     assert domains.read_attributes("product", {"gtin": "4006381333931"}).warnings == {}
-    assert domains.read_attributes("product", {"gtin": "4006381333932"}).warnings == {
-        "gtin": ["GTIN check digit is wrong."]
-    }
+    slip = domains.read_attributes("product", {"gtin": "4006381333932"})
+    assert slip.warnings == {"gtin": ["GTIN check digit is wrong."]}
+    assert "gtin" not in slip.usable and slip.matchable == {"gtin": "4006381333932"}  # compared as a slip
+    short = domains.read_attributes("product", {"gtin": "4006381"})
+    assert set(short.warnings) == {"gtin"} and short.matchable == {}  # not a GTIN at all
     assert domains.gtin_check_digit_ok("96385074")  # GTIN-8
 
 

@@ -12,11 +12,11 @@ AUTO, REVIEW = 0.97, 0.80  # the seeded thresholds
 
 
 def customer(**attributes):
-    return matching.features("customer", domains.read_attributes("customer", attributes).usable)
+    return matching.features("customer", domains.read_attributes("customer", attributes).matchable)
 
 
 def product(**attributes):
-    return matching.features("product", domains.read_attributes("product", attributes).usable)
+    return matching.features("product", domains.read_attributes("product", attributes).matchable)
 
 
 ROBERT = dict(
@@ -288,6 +288,23 @@ def test_field_weights_scale_a_fields_contribution():
             dict(gtin="5449000131805", name="Cola 1L", brand="X"),
             False,
         ),
+        # A GTIN failing its check digit one digit or one swap away from a valid one is that one, mistyped...
+        (
+            dict(gtin="5449000000996", name="Cola 1L", brand="X"),
+            dict(gtin="5449000070996", name="Cola Classic 1 litre", brand="X"),
+            True,
+        ),
+        (
+            dict(gtin="4006381333931", name="Fineliner black", brand="Stabilo"),
+            dict(gtin="4006381339331", name="Fineliner, black", brand="STABILO"),
+            True,
+        ),
+        # ... and one further away is another trade item's, mistyped.
+        (
+            dict(gtin="5449000000996", name="Cola 1L", brand="X"),
+            dict(gtin="5449000131806", name="Cola 1L", brand="X"),
+            False,
+        ),
     ],
 )
 def test_products(a, b, same):
@@ -302,6 +319,8 @@ def test_blocking_keys_are_kind_prefixed_and_short():
     assert matching.blocking_keys("product", product(gtin="5449000000996", name="Cola 1L", brand="X"))[0] == (
         "gt:05449000000996"
     )
+    # A GTIN failing its check digit is compared, but no record shares it: it files no key.
+    assert not any(k.startswith("gt:") for k in matching.blocking_keys("product", product(gtin="5449000000997")))
 
 
 def test_nickname_pairs_share_a_blocking_key():
