@@ -277,6 +277,8 @@ _UNITS = {
 _QUANTITY = re.compile(
     r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(fl\.?\s?oz|" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![a-z])"
 )
+# Dimensions ("70 x 140 cm", "70X140"): two numbers by "x" with a length unit or none; "6 x 330 ml" is a pack.
+_DIMENSIONS = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*x\s*(\d+(?:\.\d+)?)\s*(mm|cm|m|in|inch)?(?![\w.])")
 _PACK = re.compile(r"(?<![\w])(\d{1,3})\s*(?:x(?=\s*\d)|-?\s*(?:pack|pk|pcs|pieces|stuck|count|ct)\b)")
 _COLOURS = {
     "black": "black",
@@ -347,6 +349,24 @@ _COLOURS = {
     "coral": "coral",
     "teal": "teal",
 }
+# Colour names of two words that name one colour ("navy blue" is navy, not navy and blue).
+_COMPOUND_COLOURS = {
+    ("navy", "blue"): "navy",
+    ("dark", "blue"): "navy",
+    ("royal", "blue"): "blue",
+    ("sky", "blue"): "blue",
+    ("light", "blue"): "blue",
+    ("light", "grey"): "grey",
+    ("light", "gray"): "grey",
+    ("dark", "grey"): "anthracite",
+    ("dark", "gray"): "anthracite",
+    ("olive", "green"): "olive",
+    ("forest", "green"): "green",
+    ("dark", "green"): "green",
+    ("wine", "red"): "burgundy",
+    ("dark", "red"): "burgundy",
+    ("off", "white"): "cream",
+}
 _APPAREL_SIZES = {"xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl", "2xl", "3xl", "4xl"}
 _SIZE_WORDS = {"size", "gr", "grosse", "taille", "talla", "eu", "uk", "us"}
 _STOPWORDS = {"the", "and", "with", "for", "of", "a", "an", "de", "la", "le", "et", "und", "mit", "fur", "y", "con"}
@@ -363,6 +383,8 @@ class ProductTitle:
 def _amount(number: str, unit: str) -> str:
     unit = unit.replace(".", "").replace(" ", "")
     dimension, factor = _UNITS[unit]
+    if re.fullmatch(r"0\d+", number):
+        number = "0." + number[1:]  # "05 l", "01 kg": a decimal point lost on the way (nobody writes 05 for 5)
     try:
         value = Decimal(number.replace(",", ".")) * Decimal(factor)
     except InvalidOperation:
@@ -376,6 +398,9 @@ def product_title(name: str | None, brand: str | None = None) -> ProductTitle:
     plain = unicodedata.normalize("NFKD", name or "")
     plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
     plain = re.sub(r"(\d),(\d)", r"\1.\2", plain)  # decimal comma: 0,5 l
+    dimensions = _DIMENSIONS.search(plain)
+    if dimensions:  # the numbers only: "70 x 140 cm" = "70x140" (the unit is often left out; cm and mm never mix up)
+        plain = plain[: dimensions.start()] + " " + plain[dimensions.end() :]
     count = 1
     pack = _PACK.search(plain)
     if pack:
@@ -388,13 +413,25 @@ def product_title(name: str | None, brand: str | None = None) -> ProductTitle:
         plain = plain[: match.start()] + " " + plain[match.end() :]
     if count > 1:
         quantity = f"{count}x{quantity}"
-    text = fold(plain)
+    if dimensions and not quantity:
+        quantity = "dim:" + "x".join(f"{Decimal(n).normalize():f}" for n in dimensions.group(1, 2))
+    text = f" {fold(plain)} "
     brand_words = set(fold(brand).split()) if brand else set()
     brand_squashed = squash(brand) if brand else ""
+    if brand_words:  # the brand's own words are not the product's ("Blue Harbor Bath Towel", "Green & Co T-Shirt")
+        text = text.replace(f" {fold(brand)} ", " ", 1)
     colours, sizes, core = set(), set(), []
     words = text.split()
+    skip = False
     for i, word in enumerate(words):
-        if word in _COLOURS:
+        if skip:
+            skip = False
+            continue
+        compound = _COMPOUND_COLOURS.get((word, words[i + 1])) if i + 1 < len(words) else None
+        if compound:
+            colours.add(compound)
+            skip = True
+        elif word in _COLOURS:
             colours.add(_COLOURS[word])
         elif word in _APPAREL_SIZES:
             sizes.add(word.replace("xxxl", "3xl").replace("xxl", "2xl"))

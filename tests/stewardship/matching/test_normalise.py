@@ -87,6 +87,8 @@ def test_gtin_8_and_12_pad_to_14():
         ("Milk 1 litre", "Milk 100 cl"),
         ("Milch 0,5 l", "Milch 500ml"),
         ("Rice 1kg", "Rice 1000 g"),
+        ("Dish Soap 05 l", "Dish Soap 0,5 l"),  # a decimal point lost on the way: nobody writes 05 for 5
+        ("Bath Towel 70 x 140 cm", "BATH TOWEL 70X140"),  # dimensions: the numbers, with or without the unit
     ],
 )
 def test_quantities_in_one_unit(a, b):
@@ -99,6 +101,18 @@ def test_variant_tokens():
     assert (red_m.core, red_m.colour, red_m.size) == ("basic tee", "red", "m")
     assert (blue_l.core, blue_l.colour, blue_l.size) == ("basic tee", "blue", "l")
     assert norm.product_title("Evian 6 x 1.5L", "Evian").quantity == "6xml:1500"
+    assert norm.product_title("Towel 70 x 140 cm").quantity != norm.product_title("Towel 50 x 100 cm").quantity
+
+
+def test_a_brand_naming_a_colour_is_not_the_products_colour():
+    assert norm.product_title("BLUE HARBOR BATH TOWEL 70X140 GREY", "Blue Harbor").colour == "grey"
+    assert norm.product_title("Green & Co T-Shirt Navy S", "Green & Co").colour == "navy"
+    assert norm.product_title("Green & Co Green Tea", "Green & Co").colour == "green"  # the product's own word
+
+
+def test_two_words_naming_one_colour():
+    assert norm.product_title("T-Shirt Navy Blue S").colour == norm.product_title("T-SHIRT NAVY S").colour == "navy"
+    assert norm.product_title("Sneaker black white 42").colour == "black white"  # two colours stay two
 
 
 def test_soundex():
