@@ -562,12 +562,34 @@ def _gtin(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     return _levels([exact, slipped], present), np.where(exact, 1.0, np.where(slipped, 0.9, 0.0))
 
 
+def _abbreviations_expanded(x: str, y: str) -> tuple[str, str]:
+    """Each word of one title (3 letters or more) that begins a longer word of the other, and is no word of the
+    other itself, written as that word: ("choc dark", "chocolate dark") -> ("chocolate dark", "chocolate dark")."""
+    words_x, words_y = x.split(), y.split()
+    set_x, set_y = set(words_x), set(words_y)
+
+    def expand(words: list[str], others: list[str], other_set: set[str]) -> str:
+        out = []
+        for word in words:
+            if len(word) >= 3 and word not in other_set and not word.isdigit():
+                word = next((o for o in others if len(o) > len(word) and o.startswith(word)), word)
+            out.append(word)
+        return " ".join(sorted(out))
+
+    return expand(words_x, words_y, set_y), expand(words_y, words_x, set_x)
+
+
 def _title(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     """Same words (any order, typos allowed); the words of one title all in the other, which has more ("apple juice"
     / "apple juice cloudy": the extra words are often what makes a variant); then token-set similarity."""
     x, y = a["ti"], b["ti"]
     present = _present(x, y)
     exact = present & (x == y)
+    short = present & ~exact
+    if short.any():  # abbreviations written out: "dark choc" / "dark chocolate", "org cotton" / "organic cotton"
+        x, y = x.copy(), y.copy()
+        for i in np.flatnonzero(short):
+            x[i], y[i] = _abbreviations_expanded(x[i], y[i])
     same = _similarity(fuzz.token_sort_ratio, x, y, present & ~exact) / 100
     sim = _similarity(fuzz.token_set_ratio, x, y, present & ~exact) / 100
     same[exact], sim[exact] = 1.0, 1.0

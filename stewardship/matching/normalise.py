@@ -273,6 +273,11 @@ _UNITS = {
     "m": ("mm", 1000),
     "in": ("mm", Decimal("25.4")),
     "inch": ("mm", Decimal("25.4")),
+    # Electrical ratings: a power bank's capacity, a bulb's light, a device's power are its variant as a size is.
+    "mah": ("mah", 1),
+    "wh": ("wh", 1),
+    "lm": ("lm", 1),
+    "w": ("w", 1),
 }
 _QUANTITY = re.compile(
     r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(fl\.?\s?oz|" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![a-z])"
@@ -368,6 +373,18 @@ _COMPOUND_COLOURS = {
     ("off", "white"): "cream",
 }
 _APPAREL_SIZES = {"xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl", "2xl", "3xl", "4xl"}
+# Sizes spelt out, as shops write them ("Navy, Small", "Extra Large"): to the letters ERPs use.
+_SIZE_NAMES = (
+    ("extra extra large", "xxl"),
+    ("extra large", "xl"),
+    ("x large", "xl"),
+    ("extra small", "xs"),
+    ("x small", "xs"),
+    ("small", "s"),
+    ("large", "l"),
+)  # not "medium": a sparkling water or a roast is medium too
+# A size range of shoes or socks ("EU 39-42", "43/46"): one size token.
+_SIZE_RANGE = re.compile(r"(?<![\d.])(\d{2})\s*[-/]\s*(\d{2})(?![\d.%])")
 _SIZE_WORDS = {"size", "gr", "grosse", "taille", "talla", "eu", "uk", "us"}
 _STOPWORDS = {"the", "and", "with", "for", "of", "a", "an", "de", "la", "le", "et", "und", "mit", "fur", "y", "con"}
 
@@ -392,11 +409,20 @@ def _amount(number: str, unit: str) -> str:
     return f"{dimension}:{value.normalize():f}"
 
 
+def _umlauts_spelt_out(text: str) -> str:
+    return text.translate(_UMLAUTS)
+
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+
+
 @lru_cache(maxsize=131072)
 def product_title(name: str | None, brand: str | None = None) -> ProductTitle:
     """Read a product title: "Coca-Cola Zero 1,5 L" → core "zero", quantity "ml:1500" (brand "coca cola")."""
     plain = unicodedata.normalize("NFKD", name or "")
     plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
+    plain = plain.replace("×", "x")  # 50×100 cm
+    plain = re.sub(r"(?<![\d.,])([1-9]\d{0,2}),(\d{3})(?![\d,.])", r"\1\2", plain)  # thousands: 10,000 mAh
     plain = re.sub(r"(\d),(\d)", r"\1.\2", plain)  # decimal comma: 0,5 l
     dimensions = _DIMENSIONS.search(plain)
     if dimensions:  # the numbers only: "70 x 140 cm" = "70x140" (the unit is often left out; cm and mm never mix up)
@@ -415,12 +441,21 @@ def product_title(name: str | None, brand: str | None = None) -> ProductTitle:
         quantity = f"{count}x{quantity}"
     if dimensions and not quantity:
         quantity = "dim:" + "x".join(f"{Decimal(n).normalize():f}" for n in dimensions.group(1, 2))
+    sizes = set()
+    size_range = _SIZE_RANGE.search(plain)
+    if size_range:
+        sizes.add("-".join(size_range.groups()))
+        plain = plain[: size_range.start()] + " " + plain[size_range.end() :]
     text = f" {fold(plain)} "
+    for spelt, letters in _SIZE_NAMES:
+        text = text.replace(f" {spelt} ", f" {letters} ")
     brand_words = set(fold(brand).split()) if brand else set()
     brand_squashed = squash(brand) if brand else ""
-    if brand_words:  # the brand's own words are not the product's ("Blue Harbor Bath Towel", "Green & Co T-Shirt")
-        text = text.replace(f" {fold(brand)} ", " ", 1)
-    colours, sizes, core = set(), set(), []
+    # The brand's own words are not the product's ("Blue Harbor Bath Towel", "Green & Co T-Shirt"), also where the
+    # title spells the brand's umlauts out ("KAFFEEROESTEREI NORD" for Kaffeerösterei Nord).
+    for spelling in {fold(brand), fold(_umlauts_spelt_out(brand))} if brand else ():
+        text = text.replace(f" {spelling} ", " ", 1)
+    colours, core = set(), []
     words = text.split()
     skip = False
     for i, word in enumerate(words):

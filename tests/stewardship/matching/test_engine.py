@@ -299,6 +299,18 @@ def test_field_weights_scale_a_fields_contribution():
             dict(gtin="4006381339331", name="Fineliner, black", brand="STABILO"),
             True,
         ),
+        # Abbreviations in one title, written out in the other.
+        (
+            dict(name="FIZZ-CO DARK CHOC 70% 100G", brand="Fizz-Co", category="Sweets"),
+            dict(name="Fizz-Co Dark Chocolate 70% (100 g)", brand="Fizz-Co", category="Sweets"),
+            True,
+        ),
+        # Socks of one line in two size ranges are two variants.
+        (
+            dict(name="VITALY RUN SOCKS 3PK GR 39-42 WHITE", brand="Vitaly"),
+            dict(name="Vitaly Running Socks 3-Pack (white, 43-46)", brand="Vitaly"),
+            False,
+        ),
         # ... and one further away is another trade item's, mistyped.
         (
             dict(gtin="5449000000996", name="Cola 1L", brand="X"),

@@ -89,6 +89,9 @@ def test_gtin_8_and_12_pad_to_14():
         ("Rice 1kg", "Rice 1000 g"),
         ("Dish Soap 05 l", "Dish Soap 0,5 l"),  # a decimal point lost on the way: nobody writes 05 for 5
         ("Bath Towel 70 x 140 cm", "BATH TOWEL 70X140"),  # dimensions: the numbers, with or without the unit
+        ("Bath Towel (Blue, 50×100cm)", "BATH TOWEL 50X100 BLUE"),
+        ("Power Bank (Black, 10,000 mAh)", "POWER BANK 10000MAH BLACK"),  # a thousands separator, not 10 mAh
+        ("LED Bulb E27 (1055 lm)", "LED BULB E27 1055LM"),
     ],
 )
 def test_quantities_in_one_unit(a, b):
@@ -108,6 +111,19 @@ def test_a_brand_naming_a_colour_is_not_the_products_colour():
     assert norm.product_title("BLUE HARBOR BATH TOWEL 70X140 GREY", "Blue Harbor").colour == "grey"
     assert norm.product_title("Green & Co T-Shirt Navy S", "Green & Co").colour == "navy"
     assert norm.product_title("Green & Co Green Tea", "Green & Co").colour == "green"  # the product's own word
+
+
+def test_sizes_spelt_out_and_size_ranges():
+    assert norm.product_title("T-Shirt Organic Cotton (Navy, Small)").size == "s"
+    assert norm.product_title("Rain Jacket Yellow Extra Large").size == norm.product_title("RAIN JACKET GR XL").size
+    assert norm.product_title("Sparkling Water Medium 75 cl").size == ""  # medium is a water's, not a size
+    assert norm.product_title("RUN SOCKS 3PK GR 39-42 BLACK").size == "39-42"
+    assert norm.product_title("Running Socks 3-Pack (white, 43-46)").size == "43-46"
+
+
+def test_a_brand_spelt_with_its_umlauts_written_out_is_still_the_brand():
+    title = norm.product_title("KAFFEEROESTEREI NORD RAIN JACKET GR XL YELLOW", "Kaffeerösterei Nord")
+    assert (title.core, title.colour, title.size) == ("jacket rain", "yellow", "xl")
 
 
 def test_two_words_naming_one_colour():
