@@ -124,6 +124,7 @@ def _product_features(a: Mapping[str, Any]) -> Features:
         "gx": bool(gtin) and not norm.gtin_check_digit_ok(gtin),  # a slip (a wrong check digit): see ``_gtin``
         "sk": norm.postcode(a.get("sku")),
         "br": norm.squash(a.get("brand") or ""),
+        "bw": _brand_words(a.get("brand"), a.get("name")),
         "ti": title.core,
         "qt": title.quantity,
         "co": title.colour,
@@ -196,15 +197,35 @@ def block_limit(key: str, max_block_size: int) -> int:
     return min(max_block_size, NAME_BLOCK_SIZE) if key.startswith(_NAME_KEYS) else max_block_size
 
 
+def _brand_words(brand: str | None, name: str | None) -> list[str]:
+    """The brand as a blocking key knows it: squashed ("Polar Stern" = "Polarstern") and by its first word ("Green &
+    Co" and "Green and Co", "Sonnenfeld" and "Sonnenfeld Bio") unless that word is short ("Dr. Sommer", "Le Coq").
+    Without a brand, the title's guesses: its first word (ERPs write "POLARSTERN BATH TOWEL") and the first word after
+    its last "|" (shops write "Bath Towel – Blue | Polarstern")."""
+    if brand:
+        words = norm.fold(brand).split()
+        if not words:
+            return []
+        return list(dict.fromkeys([norm.squash(brand), *(words[:1] if len(words[0]) >= 4 else [])]))
+    guesses = []
+    for part in dict.fromkeys(((name or "").split("|")[0], (name or "").split("|")[-1])):
+        words = norm.fold(part).split()
+        if words and len(words[0]) >= 4 and not words[0].isdigit():
+            guesses.append(words[0])
+    return list(dict.fromkeys(guesses))
+
+
 def _product_keys(f: Features) -> list[str]:
     keys = [f"gt:{f['gt']}"] if "gt" in f and "gx" not in f else []
     if "sk" in f:
         keys.append(f"sk:{f['sk']}")
-    words = sorted(f.get("ti", "").split(), key=lambda w: (-len(w), w))[:3]
-    if "br" in f:
-        keys.extend(f"bt:{f['br']}|{w}" for w in words)
+    brand_words = f.get("bw") or ([f["br"]] if "br" in f else [])  # features stored before "bw" have "br" only
+    title = [w for w in f.get("ti", "").split() if w not in brand_words]
+    words = sorted(title, key=lambda w: (-len(w), w))[:3]
+    if brand_words:
+        keys.extend(f"bt:{b}|{w}" for b in brand_words for w in words)
         if not words:
-            keys.append(f"bq:{f['br']}|{f.get('qt', '')}")
+            keys.extend(f"bq:{b}|{f.get('qt', '')}" for b in brand_words)
     elif len(words) >= 2:
         keys.append(f"tt:{'|'.join(sorted(words[:2]))}")
     return keys

@@ -335,6 +335,22 @@ def test_blocking_keys_are_kind_prefixed_and_short():
     assert not any(k.startswith("gt:") for k in matching.blocking_keys("product", product(gtin="5449000000997")))
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (dict(brand="Green & Co", name="Peanut Butter 500g"), dict(brand="Green and Co", name="Peanut Butter 0.5 kg")),
+        (dict(brand="Sonnenfeld Bio", name="Oat Drink 1 l"), dict(brand="Sonnenfeld", name="OAT DRINK 1L")),
+        (dict(brand="Polar Stern", name="Bath Towel"), dict(brand="Polarstern", name="BATH TOWEL")),
+        # No brand: the title's first word, or what follows its last "|", stands in for it.
+        (dict(brand="Polarstern", name="Bath Towel White"), dict(name="POLARSTERN BATH TOWEL WHITE")),
+        (dict(brand="Alpenhof", name="ALPENHOF HOODIE ZIP GR S"), dict(name="Hoodie Zip – Green, S | Alpenhof")),
+    ],
+)
+def test_one_product_spelt_two_ways_shares_a_blocking_key(a, b):
+    keys_a = set(matching.blocking_keys("product", product(**a)))
+    assert keys_a & set(matching.blocking_keys("product", product(**b)))
+
+
 def test_nickname_pairs_share_a_blocking_key():
     a, b = customer(given_name="Bob", family_name="Smith"), customer(given_name="Robert", family_name="Smyth")
     assert set(matching.blocking_keys("customer", a)) & set(matching.blocking_keys("customer", b))
