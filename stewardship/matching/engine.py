@@ -583,6 +583,14 @@ def _gtin(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     return _levels([exact, slipped], present), np.where(exact, 1.0, np.where(slipped, 0.9, 0.0))
 
 
+def _without(title: str, brand: str, sizes: str) -> str:
+    """A title's words less those inside ``brand`` (squashed) and those among ``sizes``; the title as it was if
+    nothing would be left."""
+    drop = set(sizes.split())
+    words = [w for w in title.split() if w not in drop and not (brand and len(w) >= 2 and w in brand)]
+    return " ".join(words) if words else title
+
+
 def _abbreviations_expanded(x: str, y: str) -> tuple[str, str]:
     """Each word of one title (3 letters or more) that begins a longer word of the other, and is no word of the
     other itself, written as that word: ("choc dark", "chocolate dark") -> ("chocolate dark", "chocolate dark")."""
@@ -600,6 +608,20 @@ def _abbreviations_expanded(x: str, y: str) -> tuple[str, str]:
     return expand(words_x, words_y, set_y), expand(words_y, words_x, set_x)
 
 
+def _brand(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (squashed), alike, or one inside the other: a brand and its line or company name ("Miller's" / "Miller's
+    Kitchen", "Petit Jardin" / "Le Petit Jardin")."""
+    level, sim = _string_levels("br", (0.9,))(a, b)
+    x, y = a["br"], b["br"]
+    for i in np.flatnonzero(level == 2):
+        short, long_ = sorted((x[i], y[i]), key=len)
+        if len(short) >= 3 and short in long_:
+            level[i] = 2
+        else:
+            level[i] = 3
+    return level, sim
+
+
 def _title(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     """Same words (any order, typos allowed); the words of one title all in the other, which has more ("apple juice"
     / "apple juice cloudy": the extra words are often what makes a variant); then token-set similarity."""
@@ -607,10 +629,15 @@ def _title(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     present = _present(x, y)
     exact = present & (x == y)
     short = present & ~exact
-    if short.any():  # abbreviations written out: "dark choc" / "dark chocolate", "org cotton" / "organic cotton"
+    if short.any():
         x, y = x.copy(), y.copy()
         for i in np.flatnonzero(short):
-            x[i], y[i] = _abbreviations_expanded(x[i], y[i])
+            # What the other record holds apart from its title: its brand where this one names none ("LUMEN+ DISH
+            # SOAP" / "Dish Soap" by Lumen+), its size ("Running Shoes (black, 42)" / "RUNNING SHOES GR 42").
+            p = _without(x[i], b["br"][i] if not a["br"][i] else "", b["sz"][i])
+            q = _without(y[i], a["br"][i] if not b["br"][i] else "", a["sz"][i])
+            # Abbreviations written out: "dark choc" / "dark chocolate", "org cotton" / "organic cotton".
+            x[i], y[i] = _abbreviations_expanded(p, q)
     same = _similarity(fuzz.token_sort_ratio, x, y, present & ~exact) / 100
     sim = _similarity(fuzz.token_set_ratio, x, y, present & ~exact) / 100
     same[exact], sim[exact] = 1.0, 1.0
@@ -628,7 +655,11 @@ PRODUCT_COMPARISONS = (
     ),
     Comparison("sku", ("sk",), ("exact", "different"), (6.0, -0.5), _exact_or_absent("sk")),
     Comparison(
-        "brand", ("br",), ("exact", "jaro-winkler ≥ 0.90", "different"), (3.0, 2.0, -5.0), _string_levels("br", (0.9,))
+        "brand",
+        ("br",),
+        ("exact", "jaro-winkler ≥ 0.90", "one inside the other", "different"),
+        (3.0, 2.0, 2.0, -5.0),
+        _brand,
     ),
     Comparison(
         "name",

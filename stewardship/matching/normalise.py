@@ -418,7 +418,10 @@ _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": 
 
 @lru_cache(maxsize=131072)
 def product_title(name: str | None, brand: str | None = None) -> ProductTitle:
-    """Read a product title: "Coca-Cola Zero 1,5 L" → core "zero", quantity "ml:1500" (brand "coca cola")."""
+    """Read a product title: "Coca-Cola Zero 1,5 L" → core "zero", quantity "ml:1500" (brand "coca cola"). Without a
+    brand, what follows the title's last "|" is taken for one (shops write "Bath Towel – Grey | Nordic Home")."""
+    if not brand and name and "|" in name:
+        brand = name.rsplit("|", 1)[1].strip() or None
     plain = unicodedata.normalize("NFKD", name or "")
     plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
     plain = plain.replace("×", "x")  # 50×100 cm

@@ -324,6 +324,39 @@ def test_products(a, b, same):
     assert (probability >= AUTO) if same else (probability < REVIEW)
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # The brand where one record names none: in the other's title, first (ERP) or after a "|" (shop).
+        (
+            dict(name="NORDIC HOME BATH TOWEL 70X140 GREY"),
+            dict(name="Bath Towel – Grey, 70x140 cm", brand="Nordic Home"),
+        ),
+        (
+            dict(name="Bath Towel – Grey, 70x140 cm | Nordic Home"),
+            dict(name="Bath Towel 70×140cm", brand="Nordic Home"),
+        ),
+        # A shoe size written without "size" or "GR".
+        (
+            dict(name="Running Shoes Trail (black, 42)", brand="Bergquell"),
+            dict(name="BERGQUELL RUNNING SHOES TRAIL GR 42 BLACK", brand="Bergquell"),
+        ),
+    ],
+)
+def test_titles_read_without_what_the_other_record_holds_elsewhere(a, b):
+    [name] = [e for e in matching.score("product", product(**a), product(**b)).explanation if e.field == "name"]
+    assert name.comparator == "same words"
+
+
+def test_a_brand_inside_the_other_is_evidence_for_and_a_shoe_size_apart_against():
+    kitchen = product(name="Power Bank – black, 10,000 mAh", brand="Miller's Kitchen", category="Power")
+    millers = product(name="MILLER'S POWER BANK 10000MAH BLACK", brand="Miller's", category="Power")
+    assert p(kitchen, millers, "product") >= AUTO
+    shoe_42 = product(name="Running Shoes Trail (black, 42)", brand="Bergquell")
+    shoe_43 = product(name="BERGQUELL RUNNING SHOES TRAIL GR 43 BLACK", brand="Bergquell")
+    assert p(shoe_42, shoe_43, "product") < REVIEW
+
+
 def test_blocking_keys_are_kind_prefixed_and_short():
     keys = matching.blocking_keys("customer", customer(**ROBERT))
     assert {k.split(":", 1)[0] for k in keys} >= {"em", "ph", "fp", "dg", "df", "nm", "ap"}
