@@ -117,14 +117,17 @@ def _customer_features(a: Mapping[str, Any]) -> Features:
 
 
 def _product_features(a: Mapping[str, Any]) -> Features:
-    title = norm.product_title(a.get("name"), a.get("brand"))
+    name = a.get("name") or ""
+    # Without a brand, a shop's title names it after its last "|": "Bath Towel – Grey | Nordic Home".
+    brand = a.get("brand") or (name.rsplit("|", 1)[1].strip() if "|" in name else "")
+    title = norm.product_title(name, brand)
     gtin = norm.gtin14(a.get("gtin"))
     feats = {
         "gt": gtin,
         "gx": bool(gtin) and not norm.gtin_check_digit_ok(gtin),  # a slip (a wrong check digit): see ``_gtin``
         "sk": norm.postcode(a.get("sku")),
-        "br": norm.squash(a.get("brand") or ""),
-        "bw": _brand_words(a.get("brand"), a.get("name")),
+        "br": norm.squash(brand),
+        "bw": _brand_words(brand, name),
         "ti": title.core,
         "qt": title.quantity,
         "co": title.colour,
@@ -198,21 +201,26 @@ def block_limit(key: str, max_block_size: int) -> int:
 
 
 def _brand_words(brand: str | None, name: str | None) -> list[str]:
-    """The brand as a blocking key knows it: squashed ("Polar Stern" = "Polarstern") and by its first word ("Green &
-    Co" and "Green and Co", "Sonnenfeld" and "Sonnenfeld Bio") unless that word is short ("Dr. Sommer", "Le Coq").
-    Without a brand, the title's guesses: its first word (ERPs write "POLARSTERN BATH TOWEL") and the first word after
-    its last "|" (shops write "Bath Towel – Blue | Polarstern")."""
-    if brand:
-        words = norm.fold(brand).split()
-        if not words:
-            return []
-        return list(dict.fromkeys([norm.squash(brand), *(words[:1] if len(words[0]) >= 4 else [])]))
-    guesses = []
-    for part in dict.fromkeys(((name or "").split("|")[0], (name or "").split("|")[-1])):
-        words = norm.fold(part).split()
-        if words and len(words[0]) >= 4 and not words[0].isdigit():
-            guesses.append(words[0])
-    return list(dict.fromkeys(guesses))
+    """The brand as blocking knows it: squashed ("Polar Stern" = "Polarstern"), without a leading article ("Le Petit
+    Jardin" = "Petit Jardin"), and by its first and last words ("Green & Co" = "Green and Co", "Sonnenfeld Bio" =
+    "Sonnenfeld", "Kaffeerösterei Nord" = "Rösterei Nord", "Dr. Sommer" = "Doktor Sommer"). Without a brand: the
+    title's first word (ERPs write "POLARSTERN BATH TOWEL")."""
+    if not brand:
+        first = norm.fold(name).split()[:1]
+        return [w for w in first if len(w) >= 3 and not w.isdigit()]
+    words = norm.fold(brand).split()
+    if not words:
+        return []
+    keys = [norm.squash(brand)]
+    if len(words) > 1 and words[0] in _ARTICLES:
+        words = words[1:]
+        keys.append("".join(words))
+    if len(words) > 1:
+        keys += [w for w in (words[0], words[-1]) if len(w) >= 3 and w not in _ARTICLES]
+    return list(dict.fromkeys(keys))
+
+
+_ARTICLES = {"the", "le", "la", "les", "l", "der", "die", "das", "el", "los", "las", "il", "de", "and", "co"}
 
 
 def _product_keys(f: Features) -> list[str]:
@@ -222,8 +230,8 @@ def _product_keys(f: Features) -> list[str]:
     brand_words = f.get("bw") or ([f["br"]] if "br" in f else [])  # features stored before "bw" have "br" only
     title = [w for w in f.get("ti", "").split() if w not in brand_words]
     words = sorted(title, key=lambda w: (-len(w), w))[:3]
-    if brand_words:
-        keys.extend(f"bt:{b}|{w}" for b in brand_words for w in words)
+    if brand_words:  # title words by their first four letters: "BATT" and "batteries", "spaggetti" and "spaghetti"
+        keys.extend(dict.fromkeys(f"bt:{b}|{w[:4]}" for b in brand_words for w in words))
         if not words:
             keys.extend(f"bq:{b}|{f.get('qt', '')}" for b in brand_words)
     elif len(words) >= 2:

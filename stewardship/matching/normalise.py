@@ -284,7 +284,10 @@ _QUANTITY = re.compile(
 )
 # Dimensions ("70 x 140 cm", "70X140"): two numbers by "x" with a length unit or none; "6 x 330 ml" is a pack.
 _DIMENSIONS = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*x\s*(\d+(?:\.\d+)?)\s*(mm|cm|m|in|inch)?(?![\w.])")
-_PACK = re.compile(r"(?<![\w])(\d{1,3})\s*(?:x(?=\s*\d)|-?\s*(?:pack|pk|pcs|pieces|stuck|count|ct)\b)")
+_UNIT_AFTER = re.compile(r"\d+(?:\.\d+)?\s*(?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![a-z])")
+_PACK = re.compile(
+    r"(?<![\w])(?:(\d{1,3})\s*(?:x(?=\s*\d)|-?\s*(?:pack|pk|pcs|pieces|stuck|stk|st|count|ct)\b)|pack\s+of\s+(\d{1,3})\b)"
+)
 _COLOURS = {
     "black": "black",
     "schwarz": "black",
@@ -418,22 +421,21 @@ _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": 
 
 @lru_cache(maxsize=131072)
 def product_title(name: str | None, brand: str | None = None) -> ProductTitle:
-    """Read a product title: "Coca-Cola Zero 1,5 L" → core "zero", quantity "ml:1500" (brand "coca cola"). Without a
-    brand, what follows the title's last "|" is taken for one (shops write "Bath Towel – Grey | Nordic Home")."""
-    if not brand and name and "|" in name:
-        brand = name.rsplit("|", 1)[1].strip() or None
+    """Read a product title: "Coca-Cola Zero 1,5 L" → core "zero", quantity "ml:1500" (brand "coca cola")."""
     plain = unicodedata.normalize("NFKD", name or "")
     plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
     plain = plain.replace("×", "x")  # 50×100 cm
-    plain = re.sub(r"(?<![\d.,])([1-9]\d{0,2}),(\d{3})(?![\d,.])", r"\1\2", plain)  # thousands: 10,000 mAh
+    plain = re.sub(r"(?<![\d.,])([1-9]\d{0,2})[, ](\d{3})(?![\d,.])(?=\s*[a-z])", r"\1\2", plain)  # 10,000 mAh
     plain = re.sub(r"(\d),(\d)", r"\1.\2", plain)  # decimal comma: 0,5 l
     dimensions = _DIMENSIONS.search(plain)
+    if dimensions and not dimensions.group(3) and _UNIT_AFTER.match(plain, dimensions.start(2)):
+        dimensions = None  # "6 x 330 ml": a pack of six
     if dimensions:  # the numbers only: "70 x 140 cm" = "70x140" (the unit is often left out; cm and mm never mix up)
         plain = plain[: dimensions.start()] + " " + plain[dimensions.end() :]
     count = 1
     pack = _PACK.search(plain)
     if pack:
-        count = int(pack.group(1))
+        count = int(pack.group(1) or pack.group(2))
         plain = plain[: pack.start()] + " " + plain[pack.end() :]
     quantity = ""
     match = _QUANTITY.search(plain)

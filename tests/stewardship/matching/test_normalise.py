@@ -91,6 +91,9 @@ def test_gtin_8_and_12_pad_to_14():
         ("Bath Towel 70 x 140 cm", "BATH TOWEL 70X140"),  # dimensions: the numbers, with or without the unit
         ("Bath Towel (Blue, 50×100cm)", "BATH TOWEL 50X100 BLUE"),
         ("Power Bank (Black, 10,000 mAh)", "POWER BANK 10000MAH BLACK"),  # a thousands separator, not 10 mAh
+        ("Power Bank (white, 20 000 mAh)", "POWER BANK 20000MAH WHITE"),
+        ("Cola 6 x 330 ml", "COLA 6X330ML"),  # a pack of six, not a 6 by 330 dimension
+        ("AA Batteries Alkaline (pack of 8)", "BATT AA ALK 8ST"),
         ("LED Bulb E27 (1055 lm)", "LED BULB E27 1055LM"),
     ],
 )
