@@ -23,6 +23,12 @@ import numpy as np
 from .engine import COMPARISONS, KEY_FIELDS, Comparison, Features, Model, _columns, _compare, pair_candidates
 
 MAX_BITS = 25.0
+# Differences that are different things by definition, not by statistics: another GTIN, size or colour is another
+# trade item (GS1 gives every variant its own GTIN). Unsupervised EM cannot learn that: a product line's variants
+# agree on everything else, so EM takes them for matches and learns "different size" as weak evidence. Training may
+# make these "different" levels stronger, never weaker. (A customer's given name or birth date can be mistyped in a
+# duplicate: those stay learned.)
+DEFINITIONAL = {"customer": (), "product": ("gtin", "size", "colour", "variant_size")}
 MIN_SESSION_PAIRS = 50  # fewer pairs under a kind of key than this teach nothing
 
 
@@ -121,7 +127,10 @@ def train(
     for c in comparisons:
         if estimates[c.field]:
             m[c.field] = np.mean(estimates[c.field], axis=0)
-            weights[c.field] = tuple(_bits(m[c.field], u[c.field]).tolist())
+            learned = _bits(m[c.field], u[c.field])
+            if c.field in DEFINITIONAL[domain]:
+                learned[-1] = min(learned[-1], default.levels[c.field][-1])
+            weights[c.field] = tuple(learned.tolist())
         else:  # no session saw the field: the engine's own weights
             weights[c.field] = default.levels[c.field]
 
