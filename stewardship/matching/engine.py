@@ -204,20 +204,28 @@ def _brand_words(brand: str | None, name: str | None) -> list[str]:
     """The brand as blocking knows it: squashed ("Polar Stern" = "Polarstern"), without a leading article ("Le Petit
     Jardin" = "Petit Jardin"), and by its first and last words ("Green & Co" = "Green and Co", "Sonnenfeld Bio" =
     "Sonnenfeld", "Kaffeerösterei Nord" = "Rösterei Nord", "Dr. Sommer" = "Doktor Sommer"). Without a brand: the
-    title's first word (ERPs write "POLARSTERN BATH TOWEL")."""
+    title's first word (ERPs write "POLARSTERN BATH TOWEL"), or its second after a title ("DR. SOMMER HOODIE"). A
+    brand with umlauts is known by them spelt out too ("Kaffeerösterei" = "KAFFEEROESTEREI")."""
     if not brand:
-        first = norm.fold(name).split()[:1]
-        return [w for w in first if len(w) >= 3 and not w.isdigit()]
-    words = norm.fold(brand).split()
-    if not words:
-        return []
-    keys = [norm.squash(brand)]
-    if len(words) > 1 and words[0] in _ARTICLES:
-        words = words[1:]
-        keys.append("".join(words))
-    if len(words) > 1:
-        keys += [w for w in (words[0], words[-1]) if len(w) >= 3 and w not in _ARTICLES]
+        first = [w for w in norm.fold(name).split()[:2] if _brand_word(w) and not w.isdigit()]
+        return first[:1]
+    keys: list[str] = []
+    for spelling in dict.fromkeys((brand, norm.umlauts_spelt_out(brand))):
+        words = norm.fold(spelling).split()
+        if not words:
+            continue
+        keys.append(norm.squash(spelling))
+        if len(words) > 1 and words[0] in _ARTICLES:
+            words = words[1:]
+            keys.append("".join(words))
+        if len(words) > 1:
+            keys += [w for w in (words[0], words[-1]) if _brand_word(w) and w not in _ARTICLES]
     return list(dict.fromkeys(keys))
+
+
+def _brand_word(word: str) -> bool:
+    """Long enough to block on: three letters, or two with a digit ("K2", "3M"); not "Dr" or "St"."""
+    return len(word) >= 3 or (len(word) == 2 and any(ch.isdigit() for ch in word) and not word.isdigit())
 
 
 _ARTICLES = {"the", "le", "la", "les", "l", "der", "die", "das", "el", "los", "las", "il", "de", "and", "co"}
@@ -576,6 +584,23 @@ def _exact_or_absent(key: str):
     return compare
 
 
+def _colour(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
+    """Same or different colours. A record that names no brand may read a colour out of the brand's words in its
+    title ("GREEN & CO RUNNING SHOES BLACK" beside "Running Shoes Black" by Green & Co): a colour the other record's
+    brand holds is not counted, as long as a colour is left ("Green & Co Running Shoes" in green is not in black)."""
+    x, y = a["co"], b["co"]
+    present = _present(x, y)
+    exact = present & (x == y)
+    for i in np.flatnonzero(present & ~exact):
+        cx, cy = set(x[i].split()), set(y[i].split())
+        if not a["br"][i]:
+            cx = cx - {c for c in cx - cy if c in b["br"][i]} or cx
+        if not b["br"][i]:
+            cy = cy - {c for c in cy - cx if c in a["br"][i]} or cy
+        exact[i] = cx == cy
+    return _levels([exact], present), exact.astype(np.float64)
+
+
 def _gtin(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     """Exact; one keying slip apart where one side (or both) fails its check digit; different. Every single wrong
     digit fails the check, so a valid GTIN one slip away from one that fails is almost surely the one meant; a GTIN
@@ -600,20 +625,42 @@ def _without(title: str, brand: str, sizes: str) -> str:
 
 
 def _abbreviations_expanded(x: str, y: str) -> tuple[str, str]:
-    """Each word of one title (3 letters or more) that begins a longer word of the other, and is no word of the
-    other itself, written as that word: ("choc dark", "chocolate dark") -> ("chocolate dark", "chocolate dark")."""
+    """Each word of one title that is no word of the other but abbreviates one, written as that word: a word of 3
+    letters or more that begins a longer one ("choc dark", "chocolate dark") -> ("chocolate dark", "chocolate dark"),
+    or 2 or 3 letters that are the initials of words only the other has ("ev oil", "extra oil virgin")."""
     words_x, words_y = x.split(), y.split()
     set_x, set_y = set(words_x), set(words_y)
 
-    def expand(words: list[str], others: list[str], other_set: set[str]) -> str:
+    def expand(words: list[str], own: set[str], others: list[str], other_set: set[str]) -> str:
         out = []
+        unmatched = [o for o in others if o not in own and len(o) > 1 and o.isalpha()]
         for word in words:
-            if len(word) >= 3 and word not in other_set and not word.isdigit():
-                word = next((o for o in others if len(o) > len(word) and o.startswith(word)), word)
-            out.append(word)
+            if word in other_set or word.isdigit():
+                out.append(word)
+                continue
+            longer = (
+                next((o for o in others if len(o) > len(word) and o.startswith(word)), None) if len(word) >= 3 else None
+            )
+            if longer:
+                out.append(longer)
+            elif 2 <= len(word) <= 3 and word.isalpha() and (spelt := _initials_of(word, unmatched)):
+                out.extend(spelt)
+            else:
+                out.append(word)
         return " ".join(sorted(out))
 
-    return expand(words_x, words_y, set_y), expand(words_y, words_x, set_x)
+    return expand(words_x, set_x, words_y, set_y), expand(words_y, set_y, words_x, set_x)
+
+
+def _initials_of(word: str, candidates: list[str]) -> list[str] | None:
+    """Distinct ``candidates`` whose first letters spell ``word``, or None."""
+    spelt: list[str] = []
+    for letter in word:
+        found = next((c for c in candidates if c[0] == letter and c not in spelt), None)
+        if found is None:
+            return None
+        spelt.append(found)
+    return spelt
 
 
 def _brand(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
@@ -623,7 +670,7 @@ def _brand(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     x, y = a["br"], b["br"]
     for i in np.flatnonzero(level == 2):
         short, long_ = sorted((x[i], y[i]), key=len)
-        if len(short) >= 3 and short in long_:
+        if _brand_word(short) and short in long_:
             level[i] = 2
         else:
             level[i] = 3
@@ -677,7 +724,7 @@ PRODUCT_COMPARISONS = (
         _title,
     ),
     Comparison("size", ("qt",), ("same quantity", "different quantity"), (3.0, -20.0), _exact_or_absent("qt")),
-    Comparison("colour", ("co",), ("same colour", "different colour"), (2.0, -20.0), _exact_or_absent("co")),
+    Comparison("colour", ("co",), ("same colour", "different colour"), (2.0, -20.0), _colour),
     Comparison("variant_size", ("sz",), ("same size", "different size"), (2.0, -20.0), _exact_or_absent("sz")),
     Comparison(
         "category",

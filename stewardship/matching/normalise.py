@@ -277,6 +277,8 @@ _UNITS = {
     "mah": ("mah", 1),
     "wh": ("wh", 1),
     "lm": ("lm", 1),
+    "lumen": ("lm", 1),
+    "lumens": ("lm", 1),
     "w": ("w", 1),
 }
 _QUANTITY = re.compile(
@@ -285,6 +287,9 @@ _QUANTITY = re.compile(
 # Dimensions ("70 x 140 cm", "70X140"): two numbers by "x" with a length unit or none; "6 x 330 ml" is a pack.
 _DIMENSIONS = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*x\s*(\d+(?:\.\d+)?)\s*(mm|cm|m|in|inch)?(?![\w.])")
 _UNIT_AFTER = re.compile(r"\d+(?:\.\d+)?\s*(?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![a-z])")
+_GLUED_QUANTITY = re.compile(
+    r"(?<=[a-z]{3})(?=\d+(?:[.,]\d+)?\s*(?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![a-z]))"
+)
 _PACK = re.compile(
     r"(?<![\w])(?:(\d{1,3})\s*(?:x(?=\s*\d)|-?\s*(?:pack|pk|pcs|pieces|stuck|stk|st|count|ct)\b)|pack\s+of\s+(\d{1,3})\b)"
 )
@@ -385,7 +390,7 @@ _SIZE_NAMES = (
     ("x small", "xs"),
     ("small", "s"),
     ("large", "l"),
-)  # not "medium": a sparkling water or a roast is medium too
+)  # "medium" only beside a colour (below): a sparkling water or a roast is medium too
 # A size range of shoes or socks ("EU 39-42", "43/46"): one size token.
 _SIZE_RANGE = re.compile(r"(?<![\d.])(\d{2})\s*[-/]\s*(\d{2})(?![\d.%])")
 _SIZE_WORDS = {"size", "gr", "grosse", "taille", "talla", "eu", "uk", "us"}
@@ -412,7 +417,7 @@ def _amount(number: str, unit: str) -> str:
     return f"{dimension}:{value.normalize():f}"
 
 
-def _umlauts_spelt_out(text: str) -> str:
+def umlauts_spelt_out(text: str) -> str:
     return text.translate(_UMLAUTS)
 
 
@@ -425,7 +430,8 @@ def product_title(name: str | None, brand: str | None = None) -> ProductTitle:
     plain = unicodedata.normalize("NFKD", name or "")
     plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
     plain = plain.replace("×", "x")  # 50×100 cm
-    plain = re.sub(r"(?<![\d.,])([1-9]\d{0,2})[, ](\d{3})(?![\d,.])(?=\s*[a-z])", r"\1\2", plain)  # 10,000 mAh
+    plain = re.sub(r"(?<![\w.,])([1-9]\d{0,2})[, ](\d{3})(?![\d,.])(?=\s*[a-z])", r"\1\2", plain)  # 10,000 mAh
+    plain = _GLUED_QUANTITY.sub(" ", plain)  # "Rice5 kg": a space lost before the quantity
     plain = re.sub(r"(\d),(\d)", r"\1.\2", plain)  # decimal comma: 0,5 l
     dimensions = _DIMENSIONS.search(plain)
     if dimensions and not dimensions.group(3) and _UNIT_AFTER.match(plain, dimensions.start(2)):
@@ -458,10 +464,11 @@ def product_title(name: str | None, brand: str | None = None) -> ProductTitle:
     brand_squashed = squash(brand) if brand else ""
     # The brand's own words are not the product's ("Blue Harbor Bath Towel", "Green & Co T-Shirt"), also where the
     # title spells the brand's umlauts out ("KAFFEEROESTEREI NORD" for Kaffeerösterei Nord).
-    for spelling in {fold(brand), fold(_umlauts_spelt_out(brand))} if brand else ():
+    for spelling in {fold(brand), fold(umlauts_spelt_out(brand))} if brand else ():
         text = text.replace(f" {spelling} ", " ", 1)
     colours, core = set(), []
     words = text.split()
+    coloured = any(word in _COLOURS for word in words)
     skip = False
     for i, word in enumerate(words):
         if skip:
@@ -473,6 +480,8 @@ def product_title(name: str | None, brand: str | None = None) -> ProductTitle:
             skip = True
         elif word in _COLOURS:
             colours.add(_COLOURS[word])
+        elif word == "medium" and coloured:  # "Hoodie Zip – Gray, Medium"; a medium roast or water has no colour
+            sizes.add("m")
         elif word in _APPAREL_SIZES:
             sizes.add(word.replace("xxxl", "3xl").replace("xxl", "2xl"))
         elif word.isdigit() and i > 0 and words[i - 1] in _SIZE_WORDS:

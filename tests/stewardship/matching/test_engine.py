@@ -305,6 +305,12 @@ def test_field_weights_scale_a_fields_contribution():
             dict(name="Fizz-Co Dark Chocolate 70% (100 g)", brand="Fizz-Co", category="Sweets"),
             True,
         ),
+        # Initials in one title, the words in the other.
+        (
+            dict(name="MILLER'S OLIVE OIL EV 500ML", brand="Miller's"),
+            dict(name="Olive Oil Extra Virgin – 500 ml | Miller's"),
+            True,
+        ),
         # Socks of one line in two size ranges are two variants.
         (
             dict(name="VITALY RUN SOCKS 3PK GR 39-42 WHITE", brand="Vitaly"),
@@ -357,6 +363,20 @@ def test_a_brand_inside_the_other_is_evidence_for_and_a_shoe_size_apart_against(
     assert p(shoe_42, shoe_43, "product") < REVIEW
 
 
+def test_a_two_character_brand_inside_the_other_and_a_colour_out_of_the_brand_are_reviewed_not_kept_apart():
+    k2_outdoor = product(name="K2 OUTDOOR RAIN JACKET GR XL NAVY", brand="K2 Outdoor")
+    k2 = product(name="K2 Rain Jacket Navy Blue Extra Large", brand="K2")
+    assert [e.comparator for e in matching.score("product", k2_outdoor, k2).explanation if e.field == "brand"] == [
+        "one inside the other"
+    ]
+    assert p(k2_outdoor, k2, "product") >= REVIEW
+    # "Green" in a title without a brand is the brand's word: black shoes beside black shoes...
+    branded = product(name="GREEN & CO RUNNING SHOES GR 41 BLACK", brand="Green & Co")
+    assert p(product(name="Green & Co Running Shoes (Black, EU 41)"), branded, "product") >= REVIEW
+    # ... but green shoes where the other are black are another variant.
+    assert p(product(name="Green & Co Running Shoes (Green, EU 41)"), branded, "product") < REVIEW
+
+
 def test_blocking_keys_are_kind_prefixed_and_short():
     keys = matching.blocking_keys("customer", customer(**ROBERT))
     assert {k.split(":", 1)[0] for k in keys} >= {"em", "ph", "fp", "dg", "df", "nm", "ap"}
@@ -377,6 +397,14 @@ def test_blocking_keys_are_kind_prefixed_and_short():
         # No brand: the title's first word, or what follows its last "|", stands in for it.
         (dict(brand="Polarstern", name="Bath Towel White"), dict(name="POLARSTERN BATH TOWEL WHITE")),
         (dict(brand="Alpenhof", name="ALPENHOF HOODIE ZIP GR S"), dict(name="Hoodie Zip – Green, S | Alpenhof")),
+        # ... or, after a title, its second ("Dr. Sommer" = "Doktor Sommer").
+        (dict(brand="Doktor Sommer", name="Hoodie Classic"), dict(name="Dr. Sommer Hoodie Classic (grey, Small)")),
+        # A brand of two characters with a digit is a brand word; umlauts spelt out are the same brand.
+        (dict(brand="K2", name="K2 Wool Beanie (Navy)"), dict(brand="K2 Outdoor", name="K2 OUTDOOR WOOL BEANIE NAVY")),
+        (
+            dict(brand="Kaffeerösterei Nord", name="LED Bulb E27 warm white"),
+            dict(name="KAFFEEROESTEREI NORD LED BULB E27 WARM WHITE"),
+        ),
     ],
 )
 def test_one_product_spelt_two_ways_shares_a_blocking_key(a, b):

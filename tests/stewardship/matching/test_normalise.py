@@ -95,6 +95,8 @@ def test_gtin_8_and_12_pad_to_14():
         ("Cola 6 x 330 ml", "COLA 6X330ML"),  # a pack of six, not a 6 by 330 dimension
         ("AA Batteries Alkaline (pack of 8)", "BATT AA ALK 8ST"),
         ("LED Bulb E27 (1055 lm)", "LED BULB E27 1055LM"),
+        ("LED Bulb E27 806 lumen", "LED BULB E27 806LM"),  # "E27 806" is no thousands-separated 27,806
+        ("Basmati Rice5 kg", "BASMATI RICE 5KG"),  # a space lost before the quantity
     ],
 )
 def test_quantities_in_one_unit(a, b):
@@ -120,6 +122,7 @@ def test_sizes_spelt_out_and_size_ranges():
     assert norm.product_title("T-Shirt Organic Cotton (Navy, Small)").size == "s"
     assert norm.product_title("Rain Jacket Yellow Extra Large").size == norm.product_title("RAIN JACKET GR XL").size
     assert norm.product_title("Sparkling Water Medium 75 cl").size == ""  # medium is a water's, not a size
+    assert norm.product_title("Hoodie Zip – Gray, Medium").size == "m"  # beside a colour it is the size
     assert norm.product_title("RUN SOCKS 3PK GR 39-42 BLACK").size == "39-42"
     assert norm.product_title("Running Socks 3-Pack (white, 43-46)").size == "43-46"
 
