@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 _GROUPS = """
 aaron: ron ronnie
 abel: abe
@@ -422,7 +425,20 @@ def name_groups(folded_name: str) -> tuple[str, ...]:
     if folded_name in NAME_GROUPS:
         return tuple(sorted(NAME_GROUPS[folded_name]))
     first = folded_name.replace("-", " ").split()[0]
-    return tuple(sorted(NAME_GROUPS.get(first, frozenset({first}))))
+    return tuple(sorted(NAME_GROUPS.get(first) or _one_typo_from(first) or frozenset({first})))
+
+
+def _one_typo_from(name: str) -> frozenset[str]:
+    """The families of the one name in the table a single typo away (an edit or two neighbours swapped: "olviia" is
+    Olivia, so Ollie too), for names of five letters or more; nothing when none or several are that close ("marla":
+    Carla, Maria or Marta?)."""
+    if len(name) < 5:
+        return frozenset()
+    close = process.extract(name, _NAMES, scorer=OSA.distance, score_cutoff=1, limit=2)
+    return NAME_GROUPS[close[0][0]] if len(close) == 1 else frozenset()
+
+
+_NAMES = [name for name in NAME_GROUPS if len(name) >= 4]
 
 
 def are_nicknames(a: str, b: str) -> bool:

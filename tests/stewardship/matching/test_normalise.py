@@ -19,6 +19,13 @@ def test_different_names_are_not_nicknames():
     assert name_groups("zebedee") == ("zebedee",)  # unknown names stand for themselves
 
 
+def test_a_mistyped_name_is_in_the_family_of_the_one_name_a_typo_away():
+    assert are_nicknames("olviia", "ollie")  # Olivia
+    assert are_nicknames("grretel", "margarete")  # Gretel
+    assert name_groups("marla") == ("marla",)  # Carla, Maria or Marta: too many to choose
+    assert name_groups("evie") == ("evelyn",) and name_groups("evei") == ("evei",)  # short names: no guessing
+
+
 def test_fold_case_accents_punctuation_and_spaces():
     assert norm.fold("  Zoë  O'Brien-Smith ") == "zoe o brien smith"
     assert norm.fold("Straße") == "strasse"
