@@ -120,6 +120,35 @@ def email_names(email: str, given_names: Sequence[str], family_names: Sequence[s
     return False
 
 
+def email_given_name(email: str, family_name: str | None) -> str:
+    """The given name a canonical email's local part holds beside the family name ("martin.jade4906",
+    "christinarichter", "schmidt.hildegard"): one other word of three letters or more, or "" (a family mailbox,
+    "the.schmitz" or "schmitzfamily", holds none; neither does an email without the family name)."""
+    local = email.partition("@")[0]
+    words = [w for w in _LETTERS.split(local) if w]
+    for family in dict.fromkeys((fold(family_name), fold(umlauts_spelt_out(family_name or "")))):
+        family = family.replace(" ", "")
+        if len(family) < 2:
+            continue
+        if family in words:
+            rest = [w for w in words if w != family]
+        elif len(words) == 1 and words[0] != family and (words[0].startswith(family) or words[0].endswith(family)):
+            rest = [words[0].removeprefix(family) if words[0].startswith(family) else words[0].removesuffix(family)]
+        else:
+            continue
+        names = [w for w in rest if len(w) >= 3 and w not in _MAILBOX_WORDS]
+        if len(names) == 1 and len(rest) == 1:
+            return names[0]
+    return ""
+
+
+# What a household's or a role's mailbox holds beside the family name.
+_MAILBOX_WORDS = {
+    "the", "family", "familie", "famille", "familia", "fam", "home", "haus", "maison", "casa", "info", "mail",
+    "contact", "kontakt", "office", "shop", "post", "and", "und", "et",
+}  # fmt: skip
+
+
 # Dates systems put where the birth date is unknown: read as no birth date.
 PLACEHOLDER_BIRTH_DATES = frozenset({"1900-01-01", "1901-01-01", "1899-12-31"})
 

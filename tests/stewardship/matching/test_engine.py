@@ -204,6 +204,23 @@ def test_an_email_naming_the_person_links_without_a_given_name_and_a_family_mail
     assert p(*family) < REVIEW
 
 
+def test_without_a_given_name_the_one_the_email_holds_stands_in():
+    # Neither record names the person: the email still names someone, not a household ("martin.jade4906@").
+    no_names = customer(family_name="Martin", email="martin.jade4906@orange.fr")
+    again = customer(family_name="Martin", email="martin.jade4906@orange.fr", phone="+33634360769")
+    assert _explained(no_names, again)["email"].comparator == "exact, names the person"
+    assert p(no_names, again) >= AUTO
+    # One record has the given name and no email, the other the email and no given name: weaker than a name of its
+    # own (queued at this evidence), and no evidence at all where the email holds another name.
+    home = dict(family_name="Schmidt", address_line1="Mozartstraße 95", postal_code="04103", country="DE")
+    hildegard = customer(given_name="Hildegard", **home)
+    by_email = customer(email="schmidt.hildegard@gmail.com", **home)
+    assert _explained(hildegard, by_email)["given_name"].comparator == "as the other's email holds it"
+    assert p(hildegard, by_email) >= REVIEW
+    other = _explained(customer(given_name="Werner", **home), by_email)["given_name"]
+    assert (other.comparator, other.weight) == ("missing", 0.0)
+
+
 def test_a_partner_using_an_email_that_names_someone_else_stays_apart():
     anna = customer(given_name="Anna", family_name="Schmitz", email="anna.schmitz@gmx.de")
     peter = customer(given_name="Peter", family_name="Schmitz", email="anna.schmitz@gmx.de")

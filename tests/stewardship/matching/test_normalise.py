@@ -166,6 +166,23 @@ def test_an_email_names_the_person_by_given_name_or_initial_and_family_name(emai
     assert norm.email_names(email, ("anna", ""), ("schmitz", "schmitz")) is names
 
 
+@pytest.mark.parametrize(
+    ("email", "family", "given"),
+    [
+        ("schmidt.hildegard@gmail.com", "Schmidt", "hildegard"),
+        ("martin.jade4906@orange.fr", "Martin", "jade"),
+        ("christinarichter@t-online.de", "Richter", "christina"),
+        ("andreas.jaeger@gmail.com", "Jäger", "andreas"),  # the family name's umlaut spelt out
+        ("the.schmitz6740@gmx.de", "Schmitz", ""),  # a family mailbox
+        ("schneider.family@web.de", "Schneider", ""),
+        ("lukas126@gmail.com", "Bauer", ""),  # without the family name, nothing says whose name it is
+        ("anna.maria.schmitz@gmx.de", "Schmitz", ""),  # two names: whose?
+    ],
+)
+def test_the_given_name_an_email_holds_beside_the_family_name(email, family, given):
+    assert norm.email_given_name(norm.email_canonical(email), family) == given
+
+
 def test_mobiles_and_landlines():
     assert norm.phone_is_mobile("+447911123456")
     assert not norm.phone_is_mobile("+442079460018")
