@@ -15,7 +15,8 @@ is a false negative; a pair is predicted a match when its score is at or above t
   scored in [review, auto_link)) as a share of the true pairs; review queue (every candidate pair in that band);
   and the golden records that linking builds from those pairs, transitively, scored pairwise (golden P at auto_link,
   golden R at review): a record joins others through a third, and one false link merges two people;
-- per customer data set, the true pairs that share no identifying value at all (only names could link them);
+- per customer data set, the true pairs that share no identifying value at all (only names could link them), and
+  the recall of auto-links + review candidates on the others ("beyond names");
 - for the generated retail data: recall per hard case, and how the look-alikes that must stay apart (households,
   twins, product variants) were scored.
 """
@@ -184,6 +185,11 @@ def evaluate(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
     review_band = (s.scores >= t.review) & (s.scores < t.auto_link)
     review = at_threshold(s, n_true, t.review)
     auto = at_threshold(s, n_true, t.auto_link)
+    beyond_names = None
+    if dataset.domain == "customer":  # recall on the true pairs that share more than names
+        shared = dataset.true_pairs[~quality_data.names_only_pairs(dataset)]
+        found = s.keys[(s.scores >= t.review) & s.is_true]
+        beyond_names = _ratio(int(np.count_nonzero(np.isin(shared, found))), len(shared))
     return {
         "records": dataset.n,
         "candidate_pairs": len(s.keys),
@@ -197,6 +203,7 @@ def evaluate(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
             "auto_link_precision": auto["precision"],
             "auto_link_recall": auto["recall"],
             "auto_review_recall": review["recall"],
+            "auto_review_recall_beyond_names": beyond_names,
             "review_share": _ratio(int(np.count_nonzero(review_band & s.is_true)), n_true),
             "review_queue": int(np.count_nonzero(review_band)),
         },
@@ -325,8 +332,8 @@ PAIRWISE_HEADERS = (
     "F1 target (≥review)|secs"
 ).split("|")
 MDM_HEADERS = (
-    "data set|matcher|auto-link precision|auto-link recall|auto+review recall|review share of true pairs|review queue|"
-    "golden P (auto)|golden R (auto+review)|golden records (largest)"
+    "data set|matcher|auto-link precision|auto-link recall|auto+review recall|(beyond names)|"
+    "review share of true pairs|review queue|golden P (auto)|golden R (auto+review)|golden records (largest)"
 ).split("|")
 
 
@@ -360,6 +367,7 @@ def _mdm_row(r: dict[str, Any]) -> list[str]:
     return [
         *(r["dataset"], r["matcher"], cell(mdm["auto_link_precision"], "auto_precision")),
         *(_f(mdm["auto_link_recall"]), cell(mdm["auto_review_recall"], "auto_review_recall")),
+        _f(mdm["auto_review_recall_beyond_names"]) if mdm["auto_review_recall_beyond_names"] is not None else "",
         *(cell(mdm["review_share"], "review_share", at_most=True), str(mdm["review_queue"])),
         *(cell(auto["precision"], "auto_precision"), cell(review["recall"], "auto_review_recall")),
         f"{auto['golden_records']} ({auto['largest']})",
@@ -461,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{load_seconds:.1f}s; values left out (or kept for matching only): {dropped}\n  mapping: {dataset.mapping}"
         )
         if dataset.domain == "customer":
-            names_only = quality_data.names_only_pairs(dataset)
+            names_only = int(np.count_nonzero(quality_data.names_only_pairs(dataset)))
             print(
                 "  true pairs sharing no email, phone, account number, birth date, postcode or street line: "
                 f"{names_only} ({names_only / len(dataset.true_pairs):.1%}); on their own, only names link them"

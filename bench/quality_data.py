@@ -109,15 +109,16 @@ def comparable(record: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def names_only_pairs(dataset: Dataset) -> int:
-    """True pairs whose records share no identifying value (email, phone, account number, birth date, postcode,
-    street line): compared on their own, only names can link them; a golden record can, through a third record."""
+def names_only_pairs(dataset: Dataset) -> np.ndarray:
+    """Which true pairs (``dataset.true_pairs``' order) share no identifying value (email, phone, account number,
+    birth date, postcode, street line): compared on their own, only names can link them; a golden record can,
+    through a third record."""
     rows = [comparable(r) for r in dataset.records]
-    count = 0
-    for i, j in zip(*np.divmod(dataset.true_pairs, dataset.n), strict=True):
+    only = np.zeros(len(dataset.true_pairs), dtype=bool)
+    for k, (i, j) in enumerate(zip(*np.divmod(dataset.true_pairs, dataset.n), strict=True)):
         a, b = rows[i], rows[j]
-        count += not any(a[k] is not None and a[k] == b[k] for k in IDENTIFYING)
-    return count
+        only[k] = not any(a[key] is not None and a[key] == b[key] for key in IDENTIFYING)
+    return only
 
 
 def _text(value: Any) -> str | None:

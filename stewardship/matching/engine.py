@@ -577,7 +577,7 @@ CUSTOMER_COMPARISONS = (
         "postal_code",
         ("pc",),
         ("exact", "one character off", "different"),
-        (9.0, 1.5, -2.0),
+        (10.0, 1.5, -2.0),
         _edit_levels("pc"),
         group="location",
     ),
