@@ -164,6 +164,8 @@ def _customer_keys(f: Features) -> list[str]:
     if fs and gn:
         keys.extend(f"nm:{group[:3]}|{fs}" for group in f.get("gg", [])[:3])
         keys.append("ns:" + "|".join(sorted((norm.soundex(gn.replace(" ", "")), fs))))  # survives a swap
+    if gn and "pc" in f:  # a family name mistyped or changed, the birth date too (FEBRL4: "george" / "geogre")
+        keys.extend(f"gp:{group}|{f['pc']}" for group in f.get("gg", [])[:2])
     if dob and "pc" in f:
         keys.append(f"dp:{dob}|{f['pc']}")
     if "an" in f and "pc" in f:
@@ -184,6 +186,7 @@ KEY_FIELDS = {
         "df": ("birth_date", "family_name"),
         "nm": ("given_name", "family_name"),
         "ns": ("given_name", "family_name"),
+        "gp": ("given_name", "postal_code"),
         "dp": ("birth_date", "postal_code"),
         "ap": ("address", "postal_code"),
     },

@@ -443,6 +443,14 @@ def test_one_product_spelt_two_ways_shares_a_blocking_key(a, b):
     assert keys_a & set(matching.blocking_keys("product", product(**b)))
 
 
+def test_a_mistyped_family_name_and_birth_date_still_share_a_blocking_key_by_given_name_and_postcode():
+    a = customer(given_name="Vanessa", family_name="George", birth_date="1942-02-10", postal_code="4122", country="AU")
+    b = customer(given_name="Vanessa", family_name="Geogre", birth_date="1942-02-20", postal_code="4122", country="AU")
+    assert set(matching.blocking_keys("customer", a)) & set(matching.blocking_keys("customer", b)) == {
+        "gp:vanessa|4122"
+    }
+
+
 def test_nickname_pairs_share_a_blocking_key():
     a, b = customer(given_name="Bob", family_name="Smith"), customer(given_name="Robert", family_name="Smyth")
     assert set(matching.blocking_keys("customer", a)) & set(matching.blocking_keys("customer", b))
