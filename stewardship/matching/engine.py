@@ -96,7 +96,7 @@ def features(domain: str, attributes: Mapping[str, Any]) -> Features:
 
 
 def _customer_features(a: Mapping[str, Any]) -> Features:
-    given, family = norm.fold(a.get("given_name")), norm.fold(a.get("family_name"))
+    given, family = norm.fold_spelt_out(a.get("given_name")), norm.fold_spelt_out(a.get("family_name"))
     place = norm.address(a.get("address_line1"), a.get("address_line2"))
     feats = {
         "gn": given,
@@ -112,7 +112,7 @@ def _customer_features(a: Mapping[str, Any]) -> Features:
         "an": place.number,
         "as": place.street,
         "pc": norm.postcode(a.get("postal_code")),
-        "ct": norm.fold(a.get("city")),
+        "ct": norm.fold_spelt_out(a.get("city")),
         "ac": norm.postcode(a.get("erp_account_number")),
     }
     return {k: v for k, v in feats.items() if v}

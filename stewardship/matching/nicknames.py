@@ -425,7 +425,10 @@ def name_groups(folded_name: str) -> tuple[str, ...]:
     if folded_name in NAME_GROUPS:
         return tuple(sorted(NAME_GROUPS[folded_name]))
     first = folded_name.replace("-", " ").split()[0]
-    return tuple(sorted(NAME_GROUPS.get(first) or _one_typo_from(first) or frozenset({first})))
+    # Umlauts spelt out ("juergen", as ``normalise.fold_spelt_out`` writes Jürgen) where the table has them folded.
+    collapsed = first.replace("ae", "a").replace("oe", "o").replace("ue", "u")
+    found = NAME_GROUPS.get(first) or NAME_GROUPS.get(collapsed) or _one_typo_from(first)
+    return tuple(sorted(found or frozenset({first})))
 
 
 def _one_typo_from(name: str) -> frozenset[str]:

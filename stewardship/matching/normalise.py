@@ -29,6 +29,12 @@ def fold(value: str | None) -> str:
     return " ".join(_NON_ALNUM.sub(" ", stripped).split())
 
 
+def fold_spelt_out(value: str | None) -> str:
+    """``fold`` with German umlauts spelt out first, as ASCII-only systems write them: "Müller" = "MUELLER",
+    "Mühlenweg" = "MUEHLENWEG" (other accents are dropped: "Zoé" = "ZOE")."""
+    return fold(umlauts_spelt_out(unicodedata.normalize("NFC", value))) if value else ""
+
+
 def squash(value: str) -> str:
     """A folded value without spaces: "Coca-Cola" and "Coca Cola" and "cocacola" are one brand."""
     return fold(value).replace(" ", "")
@@ -229,7 +235,7 @@ class Address:
 def address(line1: str | None, line2: str | None = None) -> Address:
     """Address lines folded, street types abbreviated one way (Street → st, Straße → st, Road → rd)."""
     words = []
-    for word in fold(" ".join(x for x in (line1, line2) if x)).split():
+    for word in fold_spelt_out(" ".join(x for x in (line1, line2) if x)).split():
         word = _GERMAN_COMPOUND.sub("", word) + (" st" if _GERMAN_COMPOUND.search(word) else "")
         words.extend(_ADDRESS_WORDS.get(w, w) for w in word.split())
     number = next(

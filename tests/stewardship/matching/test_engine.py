@@ -221,6 +221,15 @@ def test_without_a_given_name_the_one_the_email_holds_stands_in():
     assert (other.comparator, other.weight) == ("missing", 0.0)
 
 
+def test_names_with_umlauts_agree_with_their_ascii_spelling():
+    shop = customer(given_name="Jürgen", family_name="Müller", city="München", country="DE")
+    erp = customer(given_name="JUERGEN", family_name="MUELLER", city="MUENCHEN", country="DE")
+    explained = _explained(shop, erp)
+    assert {f: explained[f].comparator for f in ("given_name", "family_name", "city")} == dict.fromkeys(
+        ("given_name", "family_name", "city"), "exact"
+    )
+
+
 def test_a_partner_using_an_email_that_names_someone_else_stays_apart():
     anna = customer(given_name="Anna", family_name="Schmitz", email="anna.schmitz@gmx.de")
     peter = customer(given_name="Peter", family_name="Schmitz", email="anna.schmitz@gmx.de")

@@ -26,6 +26,13 @@ def test_a_mistyped_name_is_in_the_family_of_the_one_name_a_typo_away():
     assert name_groups("evie") == ("evelyn",) and name_groups("evei") == ("evei",)  # short names: no guessing
 
 
+def test_umlauts_spelt_out_as_ascii_systems_write_them():
+    assert norm.fold_spelt_out("Müller") == norm.fold_spelt_out("MUELLER") == "mueller"
+    assert norm.fold_spelt_out("Zoé Groß") == "zoe gross"
+    assert norm.address("Mühlenweg 63").text == norm.address("MUEHLENWEG 63").text
+    assert name_groups("juergen") == name_groups("jurgen")  # the nickname table holds Jürgen folded
+
+
 def test_fold_case_accents_punctuation_and_spaces():
     assert norm.fold("  Zoë  O'Brien-Smith ") == "zoe o brien smith"
     assert norm.fold("Straße") == "strasse"
