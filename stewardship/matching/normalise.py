@@ -132,7 +132,7 @@ def email_given_name(email: str, family_name: str | None) -> str:
     "the.schmitz" or "schmitzfamily", holds none; neither does an email without the family name)."""
     local = email.partition("@")[0]
     words = [w for w in _LETTERS.split(local) if w]
-    for family in dict.fromkeys((fold(family_name), fold(umlauts_spelt_out(family_name or "")))):
+    for family in dict.fromkeys((fold(family_name), fold_spelt_out(family_name))):
         family = family.replace(" ", "")
         if len(family) < 2:
             continue
@@ -316,15 +316,12 @@ _UNITS = {
     "lumens": ("lm", 1),
     "w": ("w", 1),
 }
-_QUANTITY = re.compile(
-    r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(fl\.?\s?oz|" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![a-z])"
-)
+_UNIT_NAMES = "|".join(sorted(_UNITS, key=len, reverse=True))  # longest first: "ml" before "m"
+_QUANTITY = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s*(fl\.?\s?oz|" + _UNIT_NAMES + r")(?![a-z])")
 # Dimensions ("70 x 140 cm", "70X140"): two numbers by "x" with a length unit or none; "6 x 330 ml" is a pack.
 _DIMENSIONS = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*x\s*(\d+(?:\.\d+)?)\s*(mm|cm|m|in|inch)?(?![\w.])")
-_UNIT_AFTER = re.compile(r"\d+(?:\.\d+)?\s*(?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![a-z])")
-_GLUED_QUANTITY = re.compile(
-    r"(?<=[a-z]{3})(?=\d+(?:[.,]\d+)?\s*(?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")(?![a-z]))"
-)
+_UNIT_AFTER = re.compile(r"\d+(?:\.\d+)?\s*(?:" + _UNIT_NAMES + r")(?![a-z])")
+_GLUED_QUANTITY = re.compile(r"(?<=[a-z]{3})(?=\d+(?:[.,]\d+)?\s*(?:" + _UNIT_NAMES + r")(?![a-z]))")
 _PACK = re.compile(
     r"(?<![\w])(?:(\d{1,3})\s*(?:x(?=\s*\d)|-?\s*(?:pack|pk|pcs|pieces|stuck|stk|st|count|ct)\b)|pack\s+of\s+(\d{1,3})\b)"
 )
@@ -499,7 +496,7 @@ def product_title(name: str | None, brand: str | None = None) -> ProductTitle:
     brand_squashed = squash(brand) if brand else ""
     # The brand's own words are not the product's ("Blue Harbor Bath Towel", "Green & Co T-Shirt"), also where the
     # title spells the brand's umlauts out ("KAFFEEROESTEREI NORD" for Kaffeerösterei Nord).
-    for spelling in {fold(brand), fold(umlauts_spelt_out(brand))} if brand else ():
+    for spelling in {fold(brand), fold_spelt_out(brand)} if brand else ():
         text = text.replace(f" {spelling} ", " ", 1)
     colours, core = set(), []
     words = text.split()
