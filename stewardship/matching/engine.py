@@ -442,10 +442,21 @@ def _given_name(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
         from_email[i] = are_nicknames(a["ge"][i], y[i])
     for i in np.flatnonzero((y == "") & (b["ge"] != "") & (x != "")):
         from_email[i] = are_nicknames(x[i], b["ge"][i])
-    conditions = [exact, nickname, sim >= 0.92, swapped, contained, sim >= 0.8, crossed, from_email]
+    typo = _one_typo(x, y, present & ~exact & ~nickname & (sim < 0.92))
+    conditions = [exact, nickname, (sim >= 0.92) | typo, swapped, contained, sim >= 0.8, crossed, from_email]
     level = _levels(conditions, present)
     level[from_email] = len(conditions) - 1  # one of the two is missing: not "present"
     return level, sim
+
+
+def _one_typo(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """One letter wrong, missing, extra or two neighbours swapped, in names of four letters or more."""
+    typo = np.zeros(len(x), dtype=bool)
+    index = np.flatnonzero(mask)
+    index = index[np.fromiter((min(len(x[i]), len(y[i])) >= 4 for i in index), bool, len(index))]
+    if len(index):
+        typo[index] = process.cpdist(x[index], y[index], scorer=OSA.distance, score_cutoff=1, workers=1) <= 1
+    return typo
 
 
 def _family_name(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
@@ -460,7 +471,8 @@ def _family_name(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     part = _similarity(fuzz.token_set_ratio, x, y, present & ~exact & (sim < 0.92)) / 100
     sounds_alike = (a["fs"] == b["fs"]) & (sim >= 0.8)
     swapped = _swapped(a, b, present & ~exact & (sim < 0.8))
-    return _levels([exact, sim >= 0.92, swapped, part >= 0.999, sounds_alike, sim >= 0.8], present), sim
+    typo = _one_typo(x, y, present & ~exact & (sim < 0.92))
+    return _levels([exact, (sim >= 0.92) | typo, swapped, part >= 0.999, sounds_alike, sim >= 0.8], present), sim
 
 
 def _birth_date(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
@@ -487,6 +499,9 @@ def _address(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     x, y = a["ad"], b["ad"]
     present = _present(x, y)
     exact = present & (x == y)
+    # A space slipped ("ahornwe g14" / "ahornweg 14", "14a" / "14 a"): the same letters and digits in the same order.
+    index = np.flatnonzero(present & ~exact)
+    exact[index] = [p.replace(" ", "") == q.replace(" ", "") for p, q in zip(x[index], y[index], strict=True)]
     # Token order and word splits vary ("15 merewether public school lubuma pl" / "15 lubuma pl merewether pu blic
     # school"): the best of token-sort and token-set similarity.
     sim = _similarity(fuzz.token_sort_ratio, x, y, present & ~exact) / 100
@@ -509,7 +524,7 @@ CUSTOMER_COMPARISONS = (
         (
             "exact",
             "nickname",
-            "jaro-winkler ≥ 0.92",
+            "one typo or jaro-winkler ≥ 0.92",
             "swapped with family name",
             "initial or first name",
             "jaro-winkler ≥ 0.80",
@@ -525,7 +540,7 @@ CUSTOMER_COMPARISONS = (
         ("fn",),
         (
             "exact",
-            "jaro-winkler ≥ 0.92",
+            "one typo or jaro-winkler ≥ 0.92",
             "swapped with given name",
             "one of the names",
             "sounds alike (Soundex)",
@@ -766,8 +781,10 @@ def _level_numbers(field: str, *labels: str) -> tuple[int, ...]:
     return tuple(comparison.labels.index(label) for label in labels)
 
 
-_GIVEN_NAME_ALIKE = _level_numbers("given_name", "jaro-winkler ≥ 0.92", "initial or first name", "jaro-winkler ≥ 0.80")
-_GIVEN_NAME_SAME = _level_numbers("given_name", "exact", "nickname", "jaro-winkler ≥ 0.92")
+_GIVEN_NAME_ALIKE = _level_numbers(
+    "given_name", "one typo or jaro-winkler ≥ 0.92", "initial or first name", "jaro-winkler ≥ 0.80"
+)
+_GIVEN_NAME_SAME = _level_numbers("given_name", "exact", "nickname", "one typo or jaro-winkler ≥ 0.92")
 [_FAMILY_DIFFERENT] = _level_numbers("family_name", "different")
 FIELDS = {domain: tuple(c.field for c in comparisons) for domain, comparisons in COMPARISONS.items()}
 

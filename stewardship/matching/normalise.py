@@ -233,7 +233,10 @@ class Address:
 
 @lru_cache(maxsize=131072)
 def address(line1: str | None, line2: str | None = None) -> Address:
-    """Address lines folded, street types abbreviated one way (Street → st, Straße → st, Road → rd)."""
+    """Address lines folded, street types abbreviated one way (Street → st, Straße → st, Road → rd). A second line
+    without a first is no address: "3. OG" or "Flat 12" alone say nothing of where."""
+    if not (line1 or "").strip():
+        return Address("", "", "")
     words = []
     for word in fold_spelt_out(" ".join(x for x in (line1, line2) if x)).split():
         word = _GERMAN_COMPOUND.sub("", word) + (" st" if _GERMAN_COMPOUND.search(word) else "")

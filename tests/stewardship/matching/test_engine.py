@@ -163,6 +163,28 @@ def test_a_family_name_typo_at_the_same_address_is_for_a_steward_to_decide():
     assert REVIEW <= p(a, b) < AUTO
 
 
+@pytest.mark.parametrize("field", ["given_name", "family_name"])
+def test_one_typo_in_a_name_is_as_strong_as_a_close_jaro_winkler(field):
+    # Jaro-Winkler weighs an early slip heavily: "Wrber" / "Weber" is 0.88, "Ionas" / "Jonas" 0.87.
+    names = {"given_name": ("Jonas", "Ionas", "Janis"), "family_name": ("Weber", "Wrber", "Weib")}[field]
+    base = dict(given_name="Jonas", family_name="Weber", postal_code="60512", country="DE")
+    typo = _explained(customer(**base), customer(**base | {field: names[1]}))[field]
+    assert typo.comparator == "one typo or jaro-winkler ≥ 0.92"
+    assert _explained(customer(**base), customer(**base | {field: names[2]}))[field].comparator != typo.comparator
+    # Names of three letters are too short to call a slip: "Eva" / "Ava" are two names.
+    assert _explained(customer(given_name="Eva"), customer(given_name="Ava"))["given_name"].comparator != (
+        typo.comparator
+    )
+
+
+def test_an_address_with_a_space_slipped_is_the_same_address():
+    a = customer(family_name="Beck", address_line1="Ahornweg 14", postal_code="30499")
+    b = customer(family_name="Beck", address_line1="Ahornwe g14", postal_code="30499")
+    assert _explained(a, b)["address"].comparator == "exact"
+    other = customer(family_name="Beck", address_line1="Ahornweg 41", postal_code="30499")
+    assert _explained(a, other)["address"].comparator != "exact"
+
+
 def test_missing_values_are_no_evidence():
     full, sparse = (
         customer(**ROBERT),

@@ -83,6 +83,11 @@ def test_house_number_is_not_the_flat_number():
     assert norm.address("Flat 3, 221B Baker Street").number == "221b"
 
 
+def test_a_second_address_line_alone_is_no_address():
+    assert norm.address(None, "3. OG") == norm.address("", "Flat 12") == norm.Address("", "", "")
+    assert norm.address("Ahornweg 14", "3. OG").text == "ahornweg 14 3 og"
+
+
 @pytest.mark.parametrize("value", ["5449000000996", "05449000000996", "00005449000000996"[-14:]])
 def test_gtin_compared_as_gtin14(value):
     assert norm.gtin14(value) == "05449000000996"
