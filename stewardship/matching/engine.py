@@ -401,10 +401,33 @@ def _email(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     personal = np.zeros(len(exact), dtype=bool)
     for k, i in enumerate(exact):
         given = (a["gn"][i] or a["ge"][i], b["gn"][i] or b["ge"][i])
-        personal[k] = norm.email_names(a["em"][i], given, (a["fn"][i], b["fn"][i]))
+        family = (a["fn"][i], b["fn"][i])
+        personal[k] = norm.email_names(a["em"][i], given, family) or _email_names_another_form(
+            a["em"][i], given, {*a["gg"][i], *b["gg"][i]}, family
+        )
     level[level > 0] += 1
     level[exact[~personal]] = 1
     return level, sim
+
+
+def _email_names_another_form(
+    email: str, given_names: Sequence[str], groups: set[str], family_names: Sequence[str]
+) -> bool:
+    """Whether an email's local part names one of the people by another form of the given name: a nickname or a slip
+    ("sophie464" for So, "george719" for Georgie, "camille826" for Camolle), or the initial of its formal name beside
+    a family name ("aschaefer" for Sasha, of Alexandra)."""
+    given_names = [g for g in given_names if len(g) >= 4]
+    if not groups and not given_names:
+        return False
+    words = [w for w in norm.LETTERS.split(email.partition("@")[0]) if w]
+    families = {f.replace(" ", "") for f in family_names if f}
+    for word in words:
+        if len(word) < 3 or word in families:
+            continue
+        if groups & set(name_groups(word)) or any(OSA.distance(word, g, score_cutoff=1) <= 1 for g in given_names):
+            return True
+    local = "".join(words)
+    return any(local in (g[0] + f, f + g[0]) for g in groups for f in families)
 
 
 def _swapped(a: Columns, b: Columns, mask: np.ndarray) -> np.ndarray:

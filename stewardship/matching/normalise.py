@@ -104,14 +104,14 @@ def phone_is_mobile(e164: str) -> bool:
     return phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
 
 
-_LETTERS = re.compile(r"[^a-z]+")
+LETTERS = re.compile(r"[^a-z]+")  # what separates the words of an email's local part
 
 
 def email_names(email: str, given_names: Sequence[str], family_names: Sequence[str]) -> bool:
     """Whether a canonical email's local part names one of the people: a folded given name of three letters or more
     ("anna.schmitz", "christian751"), or an initial and a family name ("aschmitz", "schmitz.a"). A family mailbox
     ("the.schmitz", "schmitzfamily") names nobody."""
-    local = _LETTERS.sub("", email.partition("@")[0])
+    local = LETTERS.sub("", email.partition("@")[0])
     if not local:
         return False
     for given in given_names:
@@ -131,7 +131,7 @@ def email_given_name(email: str, family_name: str | None) -> str:
     "christinarichter", "schmidt.hildegard"): one other word of three letters or more, or "" (a family mailbox,
     "the.schmitz" or "schmitzfamily", holds none; neither does an email without the family name)."""
     local = email.partition("@")[0]
-    words = [w for w in _LETTERS.split(local) if w]
+    words = [w for w in LETTERS.split(local) if w]
     for family in dict.fromkeys((fold(family_name), fold_spelt_out(family_name))):
         family = family.replace(" ", "")
         if len(family) < 2:

@@ -226,6 +226,23 @@ def test_an_email_naming_the_person_links_without_a_given_name_and_a_family_mail
     assert p(*family) < REVIEW
 
 
+@pytest.mark.parametrize(
+    ("given", "email"),
+    [("So", "sophie464@t-online.de"), ("Georgie", "george719@outlook.com"), ("Camolle", "camille826@free.fr"),
+     ("Sasha", "aschaefer@gmx.net")],
+)  # fmt: skip
+def test_an_email_naming_another_form_of_the_given_name_names_the_person(given, email):
+    # A nickname, a slip in the given name, or the initial of the formal name (Sasha, of Alexandra).
+    pair = (
+        customer(family_name="Schaefer", email=email),
+        customer(given_name=given, family_name="Schaefer", email=email),
+    )
+    assert _explained(*pair)["email"].comparator == "exact, names the person"
+    assert p(*pair) >= AUTO
+    partner = customer(given_name="Werner", family_name="Schaefer", email=email)
+    assert _explained(pair[0], partner)["email"].comparator == "exact (canonical)"
+
+
 def test_without_a_given_name_the_one_the_email_holds_stands_in():
     # Neither record names the person: the email still names someone, not a household ("martin.jade4906@").
     no_names = customer(family_name="Martin", email="martin.jade4906@orange.fr")
