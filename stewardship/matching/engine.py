@@ -401,6 +401,8 @@ def _email(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     personal = np.zeros(len(exact), dtype=bool)
     for k, i in enumerate(exact):
         given = (a["gn"][i] or a["ge"][i], b["gn"][i] or b["ge"][i])
+        if _another_name(a["ge"][i], b["gn"][i]) or _another_name(b["ge"][i], a["gn"][i]):
+            continue  # the email names one person and the other record someone else: Werner using sophie464@
         family = (a["fn"][i], b["fn"][i])
         personal[k] = norm.email_names(a["em"][i], given, family) or _email_names_another_form(
             a["em"][i], given, {*a["gg"][i], *b["gg"][i]}, family
@@ -408,6 +410,13 @@ def _email(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     level[level > 0] += 1
     level[exact[~personal]] = 1
     return level, sim
+
+
+def _another_name(from_email: str, given: str) -> bool:
+    """A given name that is not the one an email holds, nor a nickname or a slip of it."""
+    return bool(from_email and given) and not (
+        are_nicknames(from_email, given) or OSA.distance(from_email, given, score_cutoff=1) <= 1
+    )
 
 
 def _email_names_another_form(

@@ -258,6 +258,10 @@ def test_without_a_given_name_the_one_the_email_holds_stands_in():
     assert p(hildegard, by_email) >= REVIEW
     other = _explained(customer(given_name="Werner", **home), by_email)["given_name"]
     assert (other.comparator, other.weight) == ("missing", 0.0)
+    # Werner using the email that names Hildegard is not her: the email is not his own evidence.
+    werner = customer(given_name="Werner", email="schmidt.hildegard@gmail.com", **home)
+    assert _explained(werner, by_email)["email"].comparator == "exact (canonical)"
+    assert p(werner, by_email) < AUTO
 
 
 def test_names_with_umlauts_agree_with_their_ascii_spelling():
