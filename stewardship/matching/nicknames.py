@@ -433,9 +433,9 @@ def name_groups(folded_name: str) -> tuple[str, ...]:
 
 def _one_typo_from(name: str) -> frozenset[str]:
     """The families of the one name in the table a single typo away (an edit or two neighbours swapped: "olviia" is
-    Olivia, so Ollie too), for names of five letters or more; nothing when none or several are that close ("marla":
-    Carla, Maria or Marta?)."""
-    if len(name) < 5:
+    Olivia, so Ollie too; "msry" is Mary), for names of four letters or more; nothing when none or several are that
+    close ("marla": Carla, Maria or Marta?)."""
+    if len(name) < 4:
         return frozenset()
     close = process.extract(name, _NAMES, scorer=OSA.distance, score_cutoff=1, limit=2)
     return NAME_GROUPS[close[0][0]] if len(close) == 1 else frozenset()
