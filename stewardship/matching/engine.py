@@ -482,9 +482,10 @@ def _given_name(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _one_typo(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """One letter wrong, missing, extra or two neighbours swapped, in names of four letters or more."""
+    """One letter wrong, missing, extra or two neighbours swapped, in names of four letters or more (a digit is not a
+    letter: "Lee1" / "Lee11" are two names)."""
     typo = np.zeros(len(x), dtype=bool)
-    index = np.flatnonzero(mask)
+    index = np.flatnonzero(mask & ~_digits_differ(x, y, mask))
     index = index[np.fromiter((min(len(x[i]), len(y[i])) >= 4 for i in index), bool, len(index))]
     if len(index):
         typo[index] = process.cpdist(x[index], y[index], scorer=OSA.distance, score_cutoff=1, workers=1) <= 1

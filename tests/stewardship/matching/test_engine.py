@@ -171,8 +171,11 @@ def test_one_typo_in_a_name_is_as_strong_as_a_close_jaro_winkler(field):
     typo = _explained(customer(**base), customer(**base | {field: names[1]}))[field]
     assert typo.comparator == "one typo or jaro-winkler ≥ 0.92"
     assert _explained(customer(**base), customer(**base | {field: names[2]}))[field].comparator != typo.comparator
-    # Names of three letters are too short to call a slip: "Eva" / "Ava" are two names.
+    # Names of three letters are too short to call a slip: "Eva" / "Ava" are two names; so are "Lee1" / "Lee11".
     assert _explained(customer(given_name="Eva"), customer(given_name="Ava"))["given_name"].comparator != (
+        typo.comparator
+    )
+    assert _explained(customer(family_name="Lee1"), customer(family_name="Lee11"))["family_name"].comparator != (
         typo.comparator
     )
 
