@@ -565,7 +565,7 @@ CUSTOMER_COMPARISONS = (
             "as the other's email holds it",
             "different",
         ),
-        (7.0, 6.0, 4.5, 4.5, 2.0, 1.0, -3.0, 5.0, -13.0),
+        (7.0, 6.0, 4.5, 4.5, 2.0, 1.0, -3.0, 6.0, -13.0),
         _given_name,
     ),
     Comparison(
