@@ -472,9 +472,9 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 "  true pairs sharing no email, phone, account number, birth date, postcode or street line: "
                 f"{names_only} ({names_only / len(dataset.true_pairs):.1%}); on their own, only names link them\n"
-                f"  true pairs joined through others that share such a value: "
-                f"{quality_data.joinable_without_names(dataset, only):.4f}, the golden recall any matcher reaches at "
-                "most without linking on names alone"
+                f"  true pairs joined through a chain of records that each share such a value exactly: "
+                f"{quality_data.joinable_without_names(dataset, only):.4f}; the others rest on names and on values "
+                "that differ (typos, a move)"
             )
 
         for matcher, trained in (("steward", False), ("steward-em", True)):
