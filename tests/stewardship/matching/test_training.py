@@ -131,3 +131,32 @@ def test_training_never_weakens_a_different_size_colour_or_gtin():
     for field in ("gtin", "size"):
         assert model.levels[field][-1] <= default.levels[field][-1], (field, model.levels[field])
     assert model.levels["size"][0] != default.levels["size"][0]  # the rest is still learned
+
+
+def test_household_keys_teach_nothing_of_a_given_name_or_birth_date():
+    """Two people of one household share the address, postcode, landline and family name, and differ in given name and
+    birth date: the pairs household keys bring are mostly such members, EM takes them for duplicates and learns a
+    different given name or birth date as weak evidence against. Those two fields are learned from the other keys."""
+    rng = random.Random(5)
+    raw = []
+    for home in range(300):
+        family = rng.choice(FAMILY) + rng.choice(["", "son", "er", "i", "ova"])
+        shared = {
+            "family_name": family,
+            "address_line1": f"{rng.randint(1, 99)} {rng.choice(FAMILY).title()} Street",
+            "postal_code": f"{10000 + home}",
+            "phone": f"+4420{7000_0000 + home * 7:08d}",
+            "country": "GB",
+        }
+        for given in rng.sample(GIVEN, 2):
+            person = shared | {
+                "given_name": given,
+                "birth_date": f"19{rng.randint(40, 99)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                "email": f"{given}.{family}{home}@example.com",
+            }
+            for _copy in range(rng.choice([1, 2])):
+                raw.append(person if rng.random() < 0.5 else {k: v for k, v in person.items() if k != "email"})
+    records = [matching.features("customer", domains.read_attributes("customer", a).usable) for a in raw]
+    left, right, _ = matching.pair_candidates("customer", records)
+    model = train("customer", records, left, right, random_pairs=50_000)
+    assert model.levels["given_name"][-1] < -4 and model.levels["birth_date"][-1] < -4, model.levels
