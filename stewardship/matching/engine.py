@@ -394,8 +394,9 @@ def _phone(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _email(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
-    """Exact, split by whose address it is: one whose local part names the person (by either record's given name or
-    initial and family name) is that person's; others ("the.schmitz@", "info@") may be the household's."""
+    """Exact, split by whose address it is: one whose local part names the person (``normalise.email_names``: by
+    either record's given name, a form of it, or an initial and family name) is that person's; others
+    ("the.schmitz@", "info@") may be the household's."""
     level, sim = _string_levels("em", (0.95,))(a, b)
     exact = np.flatnonzero(level == 0)
     personal = np.zeros(len(exact), dtype=bool)
@@ -404,9 +405,7 @@ def _email(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
         if _another_name(a["ge"][i], b["gn"][i]) or _another_name(b["ge"][i], a["gn"][i]):
             continue  # the email names one person and the other record someone else: Werner using sophie464@
         family = (a["fn"][i], b["fn"][i])
-        personal[k] = norm.email_names(a["em"][i], given, family) or _email_names_another_form(
-            a["em"][i], given, {*a["gg"][i], *b["gg"][i]}, family
-        )
+        personal[k] = norm.email_names(a["em"][i], given, family, {*a["gg"][i], *b["gg"][i]})
     level[level > 0] += 1
     level[exact[~personal]] = 1
     return level, sim
@@ -417,26 +416,6 @@ def _another_name(from_email: str, given: str) -> bool:
     return bool(from_email and given) and not (
         are_nicknames(from_email, given) or OSA.distance(from_email, given, score_cutoff=1) <= 1
     )
-
-
-def _email_names_another_form(
-    email: str, given_names: Sequence[str], groups: set[str], family_names: Sequence[str]
-) -> bool:
-    """Whether an email's local part names one of the people by another form of the given name: a nickname or a slip
-    ("sophie464" for So, "george719" for Georgie, "camille826" for Camolle), or the initial of its formal name beside
-    a family name ("aschaefer" for Sasha, of Alexandra)."""
-    given_names = [g for g in given_names if len(g) >= 4]
-    if not groups and not given_names:
-        return False
-    words = [w for w in norm.LETTERS.split(email.partition("@")[0]) if w]
-    families = {f.replace(" ", "") for f in family_names if f}
-    for word in words:
-        if len(word) < 3 or word in families:
-            continue
-        if groups & set(name_groups(word)) or any(OSA.distance(word, g, score_cutoff=1) <= 1 for g in given_names):
-            return True
-    local = "".join(words)
-    return any(local in (g[0] + f, f + g[0]) for g in groups for f in families)
 
 
 def _swapped(a: Columns, b: Columns, mask: np.ndarray) -> np.ndarray:

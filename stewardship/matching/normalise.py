@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 import phonenumbers
+from rapidfuzz.distance import OSA
+
+from .nicknames import name_groups
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -104,24 +107,37 @@ def phone_is_mobile(e164: str) -> bool:
     return phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
 
 
-LETTERS = re.compile(r"[^a-z]+")  # what separates the words of an email's local part
+_LETTERS = re.compile(r"[^a-z]+")
 
 
-def email_names(email: str, given_names: Sequence[str], family_names: Sequence[str]) -> bool:
+def email_names(
+    email: str,
+    given_names: Sequence[str],
+    family_names: Sequence[str],
+    name_families: Collection[str] = frozenset(),
+) -> bool:
     """Whether a canonical email's local part names one of the people: a folded given name of three letters or more
     ("anna.schmitz", "christian751"), or an initial and a family name ("aschmitz", "schmitz.a"). A family mailbox
-    ("the.schmitz", "schmitzfamily") names nobody."""
-    local = LETTERS.sub("", email.partition("@")[0])
+    ("the.schmitz", "schmitzfamily") names nobody. With the given names' ``name_families`` (``nicknames.name_groups``),
+    another form of a given name names the person too: a nickname or a slip ("sophie464" for So, "camille826" for
+    Camolle), or the initial of its formal name beside a family name ("aschaefer" for Sasha, of Alexandra)."""
+    words = [w for w in _LETTERS.split(email.partition("@")[0]) if w]
+    local = "".join(words)
     if not local:
         return False
     for given in given_names:
         for part in given.split():
             if len(part) >= 3 and part in local:
                 return True
-    initials = {g[0] for g in given_names if g}
-    for family in family_names:
-        family = family.replace(" ", "")
-        if family and any(local in (i + family, family + i) for i in initials):
+    initials = {g[0] for g in given_names if g} | {f[0] for f in name_families if f}
+    families = {f.replace(" ", "") for f in family_names if f}
+    if any(local in (i + f, f + i) for i in initials for f in families):
+        return True
+    slipped = [g for g in given_names if len(g) >= 4]
+    for word in words:
+        if len(word) < 3 or word in families:
+            continue
+        if name_families & set(name_groups(word)) or any(OSA.distance(word, g, score_cutoff=1) <= 1 for g in slipped):
             return True
     return False
 
@@ -131,7 +147,7 @@ def email_given_name(email: str, family_name: str | None) -> str:
     "christinarichter", "schmidt.hildegard"): one other word of three letters or more, or "" (a family mailbox,
     "the.schmitz" or "schmitzfamily", holds none; neither does an email without the family name)."""
     local = email.partition("@")[0]
-    words = [w for w in LETTERS.split(local) if w]
+    words = [w for w in _LETTERS.split(local) if w]
     for family in dict.fromkeys((fold(family_name), fold_spelt_out(family_name))):
         family = family.replace(" ", "")
         if len(family) < 2:
