@@ -182,9 +182,8 @@ def evaluate(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
     auto = at_threshold(s, n_true, t.auto_link)
     beyond_names = joinable = None
     if dataset.domain == "customer":  # recall on the true pairs that share more than names
-        only = quality_data.names_only_pairs(dataset)
-        joinable = quality_data.joinable_without_names(dataset, only)
-        shared = dataset.true_pairs[~only]
+        joinable = dataset.joined_through_equal_values
+        shared = dataset.true_pairs[~dataset.names_only]
         found = s.keys[(s.scores >= t.review) & s.is_true]
         beyond_names = _ratio(int(np.count_nonzero(np.isin(shared, found))), len(shared))
     return {
@@ -201,7 +200,7 @@ def evaluate(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
             "auto_link_recall": auto["recall"],
             "auto_review_recall": review["recall"],
             "auto_review_recall_beyond_names": beyond_names,
-            "golden_recall_ceiling_without_names": joinable,
+            "joined_through_equal_values": joinable,
             "review_share": _ratio(int(np.count_nonzero(review_band & s.is_true)), n_true),
             "review_queue": int(np.count_nonzero(review_band)),
         },
@@ -467,13 +466,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{load_seconds:.1f}s; values left out (or kept for matching only): {dropped}\n  mapping: {dataset.mapping}"
         )
         if dataset.domain == "customer":
-            only = quality_data.names_only_pairs(dataset)
-            names_only = int(np.count_nonzero(only))
+            names_only = int(np.count_nonzero(dataset.names_only))
             print(
                 "  true pairs sharing no email, phone, account number, birth date, postcode or street line: "
                 f"{names_only} ({names_only / len(dataset.true_pairs):.1%}); on their own, only names link them\n"
                 f"  true pairs joined through a chain of records that each share such a value exactly: "
-                f"{quality_data.joinable_without_names(dataset, only):.4f}; the others rest on names and on values "
+                f"{dataset.joined_through_equal_values:.4f}; the others rest on names and on values "
                 "that differ (typos, a move)"
             )
 

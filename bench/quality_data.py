@@ -19,6 +19,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,16 @@ class Dataset:
     @property
     def n(self) -> int:
         return len(self.records)
+
+    @cached_property
+    def names_only(self) -> np.ndarray:
+        """``names_only_pairs`` of this data set, computed once."""
+        return names_only_pairs(self)
+
+    @cached_property
+    def joined_through_equal_values(self) -> float:
+        """``joined_through_equal_values`` of this data set, computed once."""
+        return joined_through_equal_values(self)
 
 
 def pair_keys(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -131,11 +142,11 @@ def components(n: int, keys: np.ndarray) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def joinable_without_names(dataset: Dataset, names_only: np.ndarray) -> float:
+def joined_through_equal_values(dataset: Dataset) -> float:
     """Share of the true pairs whose two records are joined through a chain of true pairs that each share an
     identifying value exactly: what a matcher that links only on equal values would reach in golden records. The
     others rest on names and on values that differ (typos, a move)."""
-    label = components(dataset.n, dataset.true_pairs[~names_only])
+    label = components(dataset.n, dataset.true_pairs[~dataset.names_only])
     left, right = np.divmod(dataset.true_pairs, dataset.n)
     return float(np.mean(label[left] == label[right])) if len(left) else 1.0
 
