@@ -435,7 +435,7 @@ def _given_name(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     sim[exact] = 1.0
     swapped = _swapped(a, b, present & ~exact & (sim < 0.8))
     nickname = np.zeros(len(x), dtype=bool)
-    for i in np.flatnonzero(present & ~exact & ~swapped & (sim < 0.92)):
+    for i in np.flatnonzero(present & ~exact & ~swapped):
         nickname[i] = bool(set(a["gg"][i]) & set(b["gg"][i]))
     # A given name contained in the other ("mary" / "mary ann", initials expanded: "j" / "john").
     contained = np.zeros(len(x), dtype=bool)
@@ -796,6 +796,7 @@ def _level_numbers(field: str, *labels: str) -> tuple[int, ...]:
 _GIVEN_NAME_ALIKE = _level_numbers(
     "given_name", "one typo or jaro-winkler ≥ 0.92", "initial or first name", "jaro-winkler ≥ 0.80"
 )
+[_GIVEN_NAME_NICKNAME] = _level_numbers("given_name", "nickname")
 _GIVEN_NAME_SAME = _level_numbers("given_name", "exact", "nickname", "one typo or jaro-winkler ≥ 0.92")
 [_FAMILY_DIFFERENT] = _level_numbers("family_name", "different")
 FIELDS = {domain: tuple(c.field for c in comparisons) for domain, comparisons in COMPARISONS.items()}
@@ -916,7 +917,9 @@ def _evaluate(
         # Living together, given names only alike and nothing of the person's own (an account number, a mobile, an
         # email naming them) agreeing: at most TWIN_CAP bits, whatever the shared fields and the birth date add up to.
         own = (levels["erp_account_number"] == 0) | (personal > 0)
-        alike = together & np.isin(levels["given_name"], _GIVEN_NAME_ALIKE) & ~own
+        # A nickname that is also spelt alike (Julia / Julie, Louis / Luis) is one of those too.
+        spelt_alike = (levels["given_name"] == _GIVEN_NAME_NICKNAME) & (similarity["given_name"] >= 0.92)
+        alike = together & (np.isin(levels["given_name"], _GIVEN_NAME_ALIKE) | spelt_alike) & ~own
         ev.caps["twins"] = np.where(alike & (ev.total > TWIN_CAP), TWIN_CAP - ev.total, 0.0)
         ev.total += ev.caps["twins"]
         # A new family name (marriage) with the same given name and something of the person's own agreeing: the
