@@ -111,6 +111,7 @@ def _customer_features(a: Mapping[str, Any]) -> Features:
         "ad": place.text,
         "an": place.number,
         "as": place.street,
+        "a1": place.street1,
         "pc": norm.postcode(a.get("postal_code")),
         "ct": norm.fold_spelt_out(a.get("city")),
         "ac": norm.postcode(a.get("erp_account_number")),
@@ -520,6 +521,10 @@ def _address(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     sim = np.maximum(sim, _similarity(fuzz.token_set_ratio, x, y, present & ~exact & (sim < 0.9)) / 100)
     sim[exact] = 1.0
     street = _similarity(fuzz.token_sort_ratio, a["as"], b["as"], present & ~exact) / 100
+    # A second line ("61 allée desLilas, Bât. D" / "61 allée des Lilas"): the streets of the first lines too.
+    second = present & ~exact & (street < 0.8) & ((a["a1"] != "") | (b["a1"] != ""))
+    first_a, first_b = np.where(a["a1"] != "", a["a1"], a["as"]), np.where(b["a1"] != "", b["a1"], b["as"])
+    street = np.maximum(street, _similarity(fuzz.token_sort_ratio, first_a, first_b, second) / 100)
     number_a, number_b = a["an"], b["an"]
     same_number = (number_a == number_b) & (number_a != "")
     other_number = (number_a != number_b) & (number_a != "") & (number_b != "")
@@ -806,7 +811,7 @@ FIELDS = {domain: tuple(c.field for c in comparisons) for domain, comparisons in
 
 
 _COLUMNS = {
-    CUSTOMER: ("gn", "gg", "ge", "fn", "fs", "em", "ph", "db", "ad", "an", "as", "pc", "ct", "ac"),
+    CUSTOMER: ("gn", "gg", "ge", "fn", "fs", "em", "ph", "db", "ad", "an", "as", "a1", "pc", "ct", "ac"),
     PRODUCT: ("gt", "gx", "sk", "br", "ti", "qt", "co", "sz", "ca"),
 }
 

@@ -245,6 +245,7 @@ class Address:
     text: str  # normalised words, numbers included
     number: str  # the first house number, "" if none
     street: str  # the words without numbers
+    street1: str = ""  # those of the first line, when there is a second
 
 
 @lru_cache(maxsize=131072)
@@ -253,15 +254,23 @@ def address(line1: str | None, line2: str | None = None) -> Address:
     without a first is no address: "3. OG" or "Flat 12" alone say nothing of where."""
     if not (line1 or "").strip():
         return Address("", "", "")
-    words = []
-    for word in fold_spelt_out(" ".join(x for x in (line1, line2) if x)).split():
-        word = _GERMAN_COMPOUND.sub("", word) + (" st" if _GERMAN_COMPOUND.search(word) else "")
-        words.extend(_ADDRESS_WORDS.get(w, w) for w in word.split())
+    first, second = _address_words(line1), _address_words(line2)
+    words = first + second
     number = next(
         (w for i, w in enumerate(words) if _HOUSE_NUMBER.match(w) and (i == 0 or words[i - 1] not in _UNIT_WORDS)), ""
     )
     street = " ".join(w for w in words if not any(ch.isdigit() for ch in w))
-    return Address(" ".join(words), number, street)
+    # The first line's alone, where a second line adds to it ("Bât. D", "Flat 3" are no part of the street).
+    street1 = " ".join(w for w in first if not any(ch.isdigit() for ch in w)) if second else ""
+    return Address(" ".join(words), number, street, street1)
+
+
+def _address_words(line: str | None) -> list[str]:
+    words = []
+    for word in fold_spelt_out(line).split():
+        word = _GERMAN_COMPOUND.sub("", word) + (" st" if _GERMAN_COMPOUND.search(word) else "")
+        words.extend(_ADDRESS_WORDS.get(w, w) for w in word.split())
+    return words
 
 
 # --- products ---
