@@ -180,9 +180,11 @@ def evaluate(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
     review_band = (s.scores >= t.review) & (s.scores < t.auto_link)
     review = at_threshold(s, n_true, t.review)
     auto = at_threshold(s, n_true, t.auto_link)
-    beyond_names = joinable = None
+    beyond_names = joinable = same_name = None
     if dataset.domain == "customer":  # recall on the true pairs that share more than names
         joinable = dataset.joined_through_equal_values
+        same, different = dataset.same_name_alone
+        same_name = {"same_person": same, "different_people": different}
         shared = dataset.true_pairs[~dataset.names_only]
         found = s.keys[(s.scores >= t.review) & s.is_true]
         beyond_names = _ratio(int(np.count_nonzero(np.isin(shared, found))), len(shared))
@@ -201,6 +203,7 @@ def evaluate(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
             "auto_review_recall": review["recall"],
             "auto_review_recall_beyond_names": beyond_names,
             "joined_through_equal_values": joinable,
+            "same_name_alone": same_name,
             "review_share": _ratio(int(np.count_nonzero(review_band & s.is_true)), n_true),
             "review_queue": int(np.count_nonzero(review_band)),
         },
@@ -473,6 +476,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"  true pairs joined through a chain of records that each share such a value exactly: "
                 f"{dataset.joined_through_equal_values:.4f}; the others rest on names and on values "
                 "that differ (typos, a move)"
+            )
+            same, different = dataset.same_name_alone
+            print(
+                f"  record pairs with the same full name and no such value in common: {same} the same person, "
+                f"{different} different people (the name alone is right for {_f(_ratio(same, same + different))})"
             )
 
         for matcher, trained in (("steward", False), ("steward-em", True)):

@@ -55,6 +55,11 @@ class Dataset:
         """``joined_through_equal_values`` of this data set, computed once."""
         return joined_through_equal_values(self)
 
+    @cached_property
+    def same_name_alone(self) -> tuple[int, int]:
+        """``same_name_alone`` of this data set, computed once."""
+        return same_name_alone(self)
+
 
 def pair_keys(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """``min * n + max`` of each pair, int64."""
@@ -149,6 +154,29 @@ def joined_through_equal_values(dataset: Dataset) -> float:
     label = components(dataset.n, dataset.true_pairs[~dataset.names_only])
     left, right = np.divmod(dataset.true_pairs, dataset.n)
     return float(np.mean(label[left] == label[right])) if len(left) else 1.0
+
+
+def same_name_alone(dataset: Dataset) -> tuple[int, int]:
+    """Record pairs with the same given and family name (folded) that share no identifying value: how many are the
+    same person and how many different people. What linking on the name alone would find, whatever the matcher: its
+    precision bounds what a names-only pair can be worth."""
+    rows = [comparable(r) for r in dataset.records]
+    by_name: dict[tuple[str, str], list[int]] = {}
+    for index, row in enumerate(rows):
+        if row["given_name"] and row["family_name"]:
+            by_name.setdefault((row["given_name"], row["family_name"]), []).append(index)
+    truth = set(dataset.true_pairs.tolist())
+    same = different = 0
+    for members in by_name.values():
+        for x, i in enumerate(members):
+            for j in members[x + 1 :]:
+                if any(rows[i][key] is not None and rows[i][key] == rows[j][key] for key in IDENTIFYING):
+                    continue
+                if i * dataset.n + j in truth:
+                    same += 1
+                else:
+                    different += 1
+    return same, different
 
 
 def _text(value: Any) -> str | None:
