@@ -68,9 +68,10 @@ def test_twins_with_names_that_only_look_alike_go_to_review_not_auto_link(names)
 def test_a_nickname_spelt_alike_is_a_nickname_but_twins_so_named_still_go_to_review():
     # "Davie" / "David" is 0.92 Jaro-Winkler: it was taken for a typo (4.5 bits), not the nickname it is (6).
     base = dict(family_name="Mason", postal_code="S11 7RN", country="GB")
-    assert _explained(customer(**base, given_name="Davie"), customer(**base, given_name="David"))[
-        "given_name"
-    ].comparator == "nickname"
+    assert (
+        _explained(customer(**base, given_name="Davie"), customer(**base, given_name="David"))["given_name"].comparator
+        == "nickname"
+    )
     household = dict(ROBERT, email=None, phone="+44 20 7946 0018")
     result = matching.score(
         "customer", customer(**household | {"given_name": "Julia"}), customer(**household | {"given_name": "Julie"})
