@@ -14,7 +14,9 @@ is a false negative; a pair is predicted a match when its score is at or above t
 - MDM view: precision of the auto-links; recall of auto-links + review candidates; review candidates (true pairs
   scored in [review, auto_link)) as a share of the true pairs; review queue (every candidate pair in that band);
   and the golden records that linking builds from those pairs, transitively, scored pairwise (golden P at auto_link,
-  golden R at review): a record joins others through a third, and one false link merges two people;
+  golden R at review): a record joins others through a third, and one false link merges two people; at auto_link as
+  ingest links by itself, refusing a link where two records of the golden records joined score below
+  ``matcher.CONTRADICTS`` (how many it refused is shown);
 - per customer data set, the true pairs that share no identifying value at all (only names could link them), and
   the recall of auto-links + review candidates on the others ("beyond names");
 - for the generated retail data: recall per hard case, and how the look-alikes that must stay apart (households,
@@ -48,6 +50,7 @@ django.setup()
 from bench import quality_data  # noqa: E402
 from bench.quality_data import Dataset, pair_keys  # noqa: E402
 from stewardship import matching  # noqa: E402
+from stewardship.matcher import CONTRADICTS  # noqa: E402
 from stewardship.matching.training import train  # noqa: E402
 from stewardship.models import MatchSettings  # noqa: E402
 
@@ -156,23 +159,55 @@ def best_f1(s: Scored, n_true: int) -> dict[str, Any]:
     }
 
 
-def golden_records(dataset: Dataset, s: Scored, threshold: float) -> dict[str, Any]:
+def golden_records(dataset: Dataset, s: Scored, threshold: float, contradicts: float | None = None) -> dict[str, Any]:
     """Pairwise precision and recall of the golden records that linking builds: records joined by pairs scored at or
     above ``threshold`` end up in one golden record, transitively (A-B and B-C put A and C together even when A and C
-    share nothing, and a single false link merges two people's records)."""
+    share nothing, and a single false link merges two people's records). With ``contradicts``, as ingest and rematch
+    link by themselves (``stewardship.matcher.CONTRADICTS``): pairs join in descending score order, and two golden
+    records are not joined when a pair of their records scored below it (a steward gets the pair instead)."""
     n = dataset.n
-    label = quality_data.components(n, s.keys[s.scores >= threshold])
+    linked = s.keys[s.scores >= threshold]
+    refused = 0
+    if contradicts is None:
+        label = quality_data.components(n, linked)
+    else:
+        label, refused = _link_unless_contradicted(n, s, threshold, contradicts)
     sizes = np.bincount(label).astype(np.int64)
     predicted = int((sizes * (sizes - 1) // 2).sum())
     true_left, true_right = np.divmod(dataset.true_pairs, n)
     tp = int(np.count_nonzero(label[true_left] == label[true_right]))
     return {
         "threshold": threshold,
-        "golden_records": int(len(sizes)),
+        "golden_records": int(np.count_nonzero(sizes)),
         "largest": int(sizes.max()) if len(sizes) else 0,
         "precision": _ratio(tp, predicted),
         "recall": _ratio(tp, len(dataset.true_pairs)),
+        "links_refused": refused,
     }
+
+
+def _link_unless_contradicted(n: int, s: Scored, threshold: float, contradicts: float) -> tuple[np.ndarray, int]:
+    """Golden-record label of each record, and how many links were refused (see ``golden_records``)."""
+    low = {int(k): float(p) for k, p in zip(s.keys, s.scores, strict=True) if p < contradicts}
+    label = np.arange(n)
+    members: dict[int, list[int]] = {}
+    refused = 0
+    for k in np.argsort(-s.scores, kind="stable"):
+        if s.scores[k] < threshold:
+            break
+        a, b = (int(label[i]) for i in divmod(int(s.keys[k]), n))
+        if a == b:
+            continue
+        ours, theirs = members.get(a, [a]), members.get(b, [b])
+        if any(min(x, y) * n + max(x, y) in low for x in ours for y in theirs):
+            refused += 1
+            continue
+        if len(ours) < len(theirs):
+            (a, ours), (b, theirs) = (b, theirs), (a, ours)
+        label[theirs] = a
+        members[a] = ours + theirs
+        members.pop(b, None)
+    return label, refused
 
 
 def evaluate(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
@@ -207,7 +242,7 @@ def evaluate(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
             "review_share": _ratio(int(np.count_nonzero(review_band & s.is_true)), n_true),
             "review_queue": int(np.count_nonzero(review_band)),
         },
-        "golden_auto_link": golden_records(dataset, s, t.auto_link),
+        "golden_auto_link": golden_records(dataset, s, t.auto_link, CONTRADICTS),
         "golden_auto_review": golden_records(dataset, s, t.review),
         "seconds": {k: round(v, 3) for k, v in s.seconds.items()},
         "notes": s.notes,
@@ -333,7 +368,8 @@ PAIRWISE_HEADERS = (
 ).split("|")
 MDM_HEADERS = (
     "data set|matcher|auto-link precision|auto-link recall|auto+review recall|(beyond names)|"
-    "review share of true pairs|review queue|golden P (auto)|golden R (auto+review)|golden records (largest)"
+    "review share of true pairs|review queue|golden P (auto)|golden R (auto+review)|golden records (largest)|"
+    "links refused"
 ).split("|")
 
 
@@ -371,6 +407,7 @@ def _mdm_row(r: dict[str, Any]) -> list[str]:
         *(cell(mdm["review_share"], "review_share", at_most=True), str(mdm["review_queue"])),
         *(cell(auto["precision"], "auto_precision"), cell(review["recall"], "auto_review_recall")),
         f"{auto['golden_records']} ({auto['largest']})",
+        str(auto["links_refused"]),
     ]
 
 

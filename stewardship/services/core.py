@@ -440,7 +440,7 @@ def _apply_records(
                 new_goldens[golden.id] = golden
                 golden_id = golden.id
             matcher.add(golden_id, rec.features, rec.keys)
-            proposals += [(golden_id, other, result, decision.reason) for other, result in decision.review]
+            proposals += decision.proposals(golden_id)
             if decision.frequent_keys:
                 logger.warning(
                     "blocking keys too common to compare on for %s: %s", rec.source_key, decision.frequent_keys
@@ -487,7 +487,7 @@ def _apply_records(
             if decision.review and sr.pk:
                 never = rejected_goldens(rematched) if never is None else never
                 decision.review = [(g, result) for g, result in decision.review if g not in never.get(sr.pk, ())]
-            proposals += [(sr.golden_id, other, result, decision.reason) for other, result in decision.review]
+            proposals += decision.proposals(sr.golden_id)
             rekeyed[rec.source_key] = rec.keys
         sr.attributes, sr.usable, sr.warnings, sr.features = rec.read.values, rec.read.usable, warnings, rec.features
         sr.source_updated_at, sr.received_at, sr.content_hash = rec.updated_at, now, rec.content_hash

@@ -2,7 +2,8 @@
 
 Work is split by blocking key so several Celery workers share it: each task takes a chunk of keys, scores the
 records of each block against each other and decides per pair of golden records:
-- a group of golden records whose every pair scores at or above ``auto_link`` is merged (auto-merge, by rule);
+- a group of golden records whose every pair scores at or above ``auto_link`` is merged (auto-merge, by rule), unless
+  two of their records could not be the same person (``matcher.CONTRADICTS``): that pair is queued;
 - a group that is only chained together (A~B and B~C sure, A~C not) is queued for review, never merged blindly;
 - pairs between ``review`` and ``auto_link`` are queued; pairs a steward rejected are never proposed again.
 """
@@ -21,7 +22,7 @@ from django.db.models import Count
 
 from .. import db, domains, matching
 from ..errors import Conflict, ValidationFailed
-from ..matcher import Thresholds, rejected_goldens
+from ..matcher import CONTRADICTS, Thresholds, contradiction, rejected_goldens
 from ..matching.training import train
 from ..models import BlockingKey, ChangeReason, GoldenStatus, MatchSettings, SourceRecord
 from .core import _candidates_queue
@@ -95,6 +96,7 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
     ).values_list("key", "record_id", "record__golden_id", "record__features"):
         blocks[key].append((record_id, golden_id, feats))
     best: dict[tuple[uuid.UUID, uuid.UUID], matching.Score] = {}
+    worst: dict[tuple[uuid.UUID, uuid.UUID], float] = {}
     records_seen: set[int] = set()
     for key, members in blocks.items():
         if len(members) > thresholds.max_block_size:
@@ -115,14 +117,18 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
                 strict=True,
             ):
                 pair = (golden_id, other[1]) if str(golden_id) < str(other[1]) else (other[1], golden_id)
+                worst[pair] = min(score.probability, worst.get(pair, 1.0))
                 if score.probability >= thresholds.review and (
                     pair not in best or score.probability > best[pair].probability
                 ):
                     best[pair] = score
     rejected = _rejected_pairs(records_seen)
     best = {pair: score for pair, score in best.items() if pair not in rejected}
-    sure = {pair for pair, score in best.items() if score.probability >= thresholds.auto_link}
-    queued: list[tuple[uuid.UUID, uuid.UUID, matching.Score, str]] = []
+    contradicted = {
+        pair for pair, score in best.items() if score.probability >= thresholds.auto_link and worst[pair] < CONTRADICTS
+    }
+    sure = {pair for pair, score in best.items() if score.probability >= thresholds.auto_link} - contradicted
+    queued = [(a, b, best[(a, b)], contradiction(worst[(a, b)])) for (a, b) in contradicted]
     for group in _components(sure):
         if all(tuple(sorted(p, key=str)) in sure for p in itertools.combinations(group, 2)):
             result.merged += _group_merge(group, best)
@@ -132,7 +138,7 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
     queued += [
         (a, b, score, "score between review and auto-link thresholds")
         for (a, b), score in best.items()
-        if (a, b) not in sure
+        if score.probability < thresholds.auto_link
     ]
     result.queued = len(queued)
     with transaction.atomic():

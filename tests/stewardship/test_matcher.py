@@ -91,6 +91,64 @@ def test_a_record_that_fits_two_golden_records_is_queued_not_merged(
     assert all("fits 2 golden records" in x.reason for x in MatchCandidate.objects.all())
 
 
+def test_a_sure_match_that_another_record_of_the_golden_record_scores_against_is_queued_not_linked(
+    scores, source_cdp, source_erp, push, source_loyalty
+):
+    scores[("Lee", "Leigh")] = 0.99
+    golden = ingest(source_cdp, push, "cdp", "C1", "Lee")
+    assert ingest(source_erp, push, "erp", "E1", "Leigh") == golden
+    scores[("Li", "Lee")] = 0.99
+    scores[("Li", "Leigh")] = 0.004  # not the same person, says the golden record's other record
+    new = ingest(source_loyalty, push, "loyalty", "L1", "Li")
+    assert new != golden
+    [candidate] = MatchCandidate.objects.all()
+    assert {str(candidate.golden_a_id), str(candidate.golden_b_id)} == {golden, new}
+    assert candidate.score == 0.99
+    assert "another record of the golden record scores 0.004" in candidate.reason
+    scores[("Li", "Leigh")] = 0.01  # could be: it links
+    assert ingest(source_loyalty, push, "loyalty", "L2", "Li") == golden
+
+
+def test_a_namesake_at_the_address_of_one_record_of_a_golden_record_is_queued_by_the_real_engine(
+    source_cdp, source_loyalty, source_erp, push
+):
+    # Generated retail data (seed 2024): Maximilian Schmidt's two records, and another Maximilian Schmidt at the same
+    # address who fits the first at 0.98 and has nothing of the second's (0.006).
+    maximilian = dict(given_name="Maximilian", country="DE")
+    address = dict(address_line1="Mühlenallee 112", postal_code="22159", city="Hamburg")
+    golden = ingest(
+        source_cdp,
+        push,
+        "cdp",
+        "C1",
+        "Schmidt",
+        **maximilian | address,
+        email="maximilian.schmidt55+shop@outlook.de",
+        phone="+491605297271",
+        birth_date="1955-09-19",
+    )
+    assert (
+        ingest(
+            source_loyalty,
+            push,
+            "loyalty",
+            "L1",
+            "Schmidt",
+            **maximilian | {"given_name": "Max"},
+            email="maximilian.schmidt55@outlook.de",
+            phone="+494034306795",
+            birth_date="1955-09-19",
+        )
+        == golden
+    )
+    namesake = ingest(
+        source_erp, push, "erp", "E1", "Schmidt", **maximilian | address, email="maximilian.schmidt1181@gmail.com"
+    )
+    assert namesake != golden
+    [candidate] = MatchCandidate.objects.all()
+    assert candidate.score >= 0.97 and "another record of the golden record scores" in candidate.reason
+
+
 def test_thresholds_come_from_the_settings(scores, source_cdp, source_erp, push):
     MatchSettings.objects.filter(domain="customer").update(auto_link=0.85, review=0.6)
     scores[("Leigh", "Lee")] = 0.9
@@ -181,6 +239,24 @@ def test_rematch_queues_a_chain_instead_of_merging_it(scores, source_cdp, source
     assert GoldenRecord.objects.filter(status="active").count() == 3
     assert MatchCandidate.objects.filter(status="pending").count() == 2
     assert all("chained" in c.reason for c in MatchCandidate.objects.all())
+
+
+def test_rematch_queues_golden_records_two_of_whose_records_could_not_be_one_person(
+    scores, source_cdp, source_erp, source_loyalty, push
+):
+    a = ingest(source_cdp, push, "cdp", "C1", "Lee")
+    scores[("Leigh", "Lea")] = 0.99
+    b = ingest(source_erp, push, "erp", "E1", "Leigh")
+    assert ingest(source_loyalty, push, "loyalty", "L1", "Lea") == b != a
+    scores.update({("Lee", "Leigh"): 0.99, ("Lee", "Lea"): 0.002})
+    _rematch()
+    assert GoldenRecord.objects.filter(status="active").count() == 2
+    [candidate] = MatchCandidate.objects.filter(status="pending")
+    assert "another record of the golden record scores 0.002" in candidate.reason
+    scores[("Lee", "Lea")] = 0.5  # weak, not against: merged
+    MatchCandidate.objects.all().delete()
+    _rematch()
+    assert GoldenRecord.objects.filter(status="active").count() == 1
 
 
 def test_rematch_queues_the_review_band_and_respects_not_a_match(scores, source_cdp, source_erp, push, steward):
