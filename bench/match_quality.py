@@ -14,8 +14,8 @@ is a false negative; a pair is predicted a match when its score is at or above t
 - MDM view: precision of the auto-links; recall of auto-links + review candidates; review candidates (true pairs
   scored in [review, auto_link)) as a share of the true pairs; review queue (every candidate pair in that band);
   and the golden records that linking builds from those pairs, transitively, scored pairwise (golden P at auto_link,
-  golden R at review): a record joins others through a third, and one false link merges two people; at auto_link as
-  ingest links by itself, refusing a link where two records of the golden records joined score below
+  golden R at review): a record joins others through a third, and one false link merges two people; at auto_link
+  refusing, as ingest and rematch do, a link where two records of the golden records joined score below
   ``matcher.CONTRADICTS`` (how many it refused is shown);
 - per customer data set, the true pairs that share no identifying value at all (only names could link them), and
   the recall of auto-links + review candidates on the others ("beyond names");
@@ -162,9 +162,11 @@ def best_f1(s: Scored, n_true: int) -> dict[str, Any]:
 def golden_records(dataset: Dataset, s: Scored, threshold: float, contradicts: float | None = None) -> dict[str, Any]:
     """Pairwise precision and recall of the golden records that linking builds: records joined by pairs scored at or
     above ``threshold`` end up in one golden record, transitively (A-B and B-C put A and C together even when A and C
-    share nothing, and a single false link merges two people's records). With ``contradicts``, as ingest and rematch
-    link by themselves (``stewardship.matcher.CONTRADICTS``): pairs join in descending score order, and two golden
-    records are not joined when a pair of their records scored below it (a steward gets the pair instead)."""
+    share nothing, and a single false link merges two people's records). With ``contradicts``, the rule ingest and
+    rematch apply (``stewardship.matcher.CONTRADICTS``): pairs join in descending score order, and two golden records
+    are not joined when a pair of their records scored below it (a steward gets the pair instead). The order records
+    arrive in, and the queueing of a record that fits two golden records, are not simulated: this is what linking
+    can reach, not one ingest run."""
     n = dataset.n
     linked = s.keys[s.scores >= threshold]
     refused = 0
