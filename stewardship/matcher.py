@@ -208,7 +208,11 @@ class BatchMatcher:
             if score.probability >= t.auto_link and worst[g] < CONTRADICTS:
                 decision.reasons[g] = contradiction(worst[g])
         sure = [(g, s) for g, s in best.items() if s.probability >= t.auto_link and g not in decision.reasons]
-        maybe = [(g, s) for g, s in best.items() if t.review <= s.probability and g not in dict(sure)]
+        maybe = [
+            (g, s)
+            for g, s in best.items()
+            if t.review <= s.probability and (s.probability < t.auto_link or g in decision.reasons)
+        ]
         if len(sure) == 1 and own_golden is None:
             decision.link_to = sure[0][0]
             decision.review = maybe

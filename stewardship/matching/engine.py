@@ -402,9 +402,9 @@ def _email(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     exact = np.flatnonzero(level == 0)
     personal = np.zeros(len(exact), dtype=bool)
     for k, i in enumerate(exact):
-        given = (a["gn"][i] or a["ge"][i], b["gn"][i] or b["ge"][i])
         if _another_name(a["ge"][i], b["gn"][i]) or _another_name(b["ge"][i], a["gn"][i]):
             continue  # the email names one person and the other record someone else: Werner using sophie464@
+        given = (a["gn"][i] or a["ge"][i], b["gn"][i] or b["ge"][i])
         family = (a["fn"][i], b["fn"][i])
         personal[k] = norm.email_names(a["em"][i], given, family, {*a["gg"][i], *b["gg"][i]})
     level[level > 0] += 1
