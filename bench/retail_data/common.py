@@ -68,21 +68,22 @@ class RetailData:
 # --- text helpers ----------------------------------------------------------------------------------------------
 
 
-def zipf(rng: random.Random, items: Sequence[T], s: float = 1.0) -> T:
-    """A few common values and a long tail, as real names are distributed."""
-    weights = zipf_weights(len(items), s)
-    return rng.choices(items, cum_weights=weights)[0]
+def zipf(rng: random.Random, items: Sequence[T], offset: float) -> T:
+    """A few common values and a long tail, as real names are distributed: Zipf-Mandelbrot, the item of rank ``r``
+    (from 1) weighing ``1 / (r + offset)``; a larger offset flattens the head."""
+    return rng.choices(items, cum_weights=zipf_weights(len(items), offset))[0]
 
 
 ZIPF_CACHE: dict[tuple[int, float], list[float]] = {}
 
 
-def zipf_weights(n: int, s: float) -> list[float]:
-    key = (n, s)
+def zipf_weights(n: int, offset: float) -> list[float]:
+    """Cumulative weights of ``zipf``."""
+    key = (n, offset)
     if key not in ZIPF_CACHE:
         total, cumulative = 0.0, []
         for rank in range(1, n + 1):
-            total += 1 / rank**s
+            total += 1 / (rank + offset)
             cumulative.append(total)
         ZIPF_CACHE[key] = cumulative
     return ZIPF_CACHE[key]

@@ -62,6 +62,8 @@ class _CustomerFactory:
         self.phones: set[str] = set()
         self.keys: dict[str, int] = {}
         self.nicknames = nickname_table()
+        self.given = {country: tuple(names.split() for names in both) for country, both in v.GIVEN.items()}
+        self.family = {country: v.family_names(country) for country in v.FAMILY}
 
     def key(self, source: str) -> str:
         n = self.keys.get(source, 0) + 1
@@ -77,10 +79,10 @@ class _CustomerFactory:
     # one person's data
 
     def given_name(self, country: str, female: bool) -> str:
-        return zipf(self.rng, v.GIVEN[country][0 if female else 1].split(), 0.7)
+        return zipf(self.rng, self.given[country][0 if female else 1], v.GIVEN_OFFSET)
 
     def family_name(self, country: str) -> str:
-        return zipf(self.rng, v.FAMILY[country].split(), 0.9)
+        return zipf(self.rng, self.family[country], v.FAMILY_OFFSET[country])
 
     def address(self, country: str) -> _Address:
         rng = self.rng
@@ -110,7 +112,7 @@ class _CustomerFactory:
         return _Address(number, street, street_abbr, line2, postcode, city, country, area)
 
     def _unique_phone(self, make: Callable[[], str]) -> str:
-        for _ in range(50):
+        for _ in range(1000):  # one random Cardiff landline in eight is a valid number
             e164 = make()
             if e164 not in self.phones and phonenumbers.is_valid_number(phonenumbers.parse(e164)):
                 self.phones.add(e164)

@@ -3,30 +3,51 @@ and landline area codes, streets and their abbreviations, email providers, and w
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 GIVEN = {
     "GB": (
         "Olivia Amelia Isla Ava Emily Sophia Grace Mia Poppy Ella Lily Evie Isabella Sophie Ivy Freya Charlotte "
         "Jessica Elizabeth Margaret Susan Sarah Catherine Katherine Rebecca Jennifer Patricia Victoria Samantha "
-        "Alexandra Deborah Christine Helen Jacqueline Natalie Abigail Eleanor Josephine Rachel Hannah Laura Emma",
+        "Alexandra Deborah Christine Helen Jacqueline Natalie Abigail Eleanor Josephine Rachel Hannah Laura Emma Mary "
+        "Anne Karen Julie Lisa Claire Nicola Joanne Amanda Tracey Michelle Gillian Lesley Linda Janet Carol Sandra "
+        "Pauline Angela Alison Kathleen Dorothy Joan Barbara Valerie Maureen Sheila Brenda Wendy Diane Kelly Gemma "
+        "Danielle Zoe Lucy Amy Chloe Holly Megan Lauren Bethany Jade Katie Stephanie Louise Kirsty Heather Fiona "
+        "Caroline Eileen",
         "Oliver George Harry Noah Jack Leo Arthur Muhammad Oscar Charlie Jacob Thomas Henry William James Robert "
         "Michael David Richard Joseph Daniel Matthew Anthony Christopher Andrew Edward Benjamin Samuel Alexander "
-        "Nicholas Jonathan Timothy Stephen Peter Philip Patrick Frederick Gregory Kenneth Ronald Simon Paul",
+        "Nicholas Jonathan Timothy Stephen Peter Philip Patrick Frederick Gregory Kenneth Ronald Simon Paul John Mark "
+        "Ian Gary Steven Kevin Alan Colin Graham Neil Martin Keith Brian Trevor Derek Raymond Gordon Barry Geoffrey "
+        "Roger Malcolm Stuart Darren Lee Craig Wayne Dean Adam Luke Ryan Liam Nathan Callum Connor Jamie Ben Joshua "
+        "Lewis Kieran Aaron Scott Jason Carl Shaun Ross",
     ),
     "DE": (
         "Sophie Marie Hannah Emma Mia Anna Lea Lena Katharina Elisabeth Margarete Franziska Susanne Sabine Petra "
         "Claudia Andrea Stefanie Christina Johanna Julia Barbara Monika Ursula Gabriele Ingeborg Hildegard Anneliese "
-        "Brigitte Daniela Nicole Simone Paula Jana",
+        "Brigitte Daniela Nicole Simone Paula Jana Karin Renate Heike Birgit Martina Angelika Anja Katrin Kerstin "
+        "Silke Tanja Sandra Melanie Nadine Jessica Jennifer Sarah Laura Lisa Vanessa Jasmin Christa Helga Gisela "
+        "Erika Elke Doris Heidi Marion Ute Jutta Manuela Bettina Cornelia Diana Antje Kathrin Carina Michelle Lara "
+        "Leonie Luisa Charlotte Klara Greta Ida Frieda Maria Ruth Gertrud",
         "Maximilian Alexander Paul Lukas Leon Felix Jonas Elias Hans Peter Jürgen Klaus Wolfgang Michael Thomas "
         "Andreas Stefan Christian Matthias Markus Sebastian Johannes Tobias Florian Friedrich Wilhelm Dietrich "
-        "Gottfried Siegfried Reinhard Burkhard Hans-Peter Daniel Jan Julian Simon",
+        "Gottfried Siegfried Reinhard Burkhard Hans-Peter Daniel Jan Julian Simon Frank Uwe Bernd Dieter Manfred "
+        "Horst Günter Helmut Werner Gerhard Rolf Karl Heinz Walter Ralf Jörg Holger Dirk Torsten Sven Olaf Jens Kai "
+        "Oliver Martin Patrick Dennis Marcel Marco Kevin Philipp Benjamin Niklas Moritz Tim Fabian David Dominik "
+        "Robert Björn Lars Rainer Volker Joachim Georg Ernst Otto Heinrich",
     ),
     "FR": (
         "Léa Manon Camille Chloé Inès Louise Jade Emma Marie Isabelle Nathalie Sylvie Catherine Françoise Valérie "
-        "Sophie Stéphanie Christine Élisabeth Marguerite Véronique Hélène Aurélie Emmanuelle Laurence Julie Pauline",
-        "Louis Gabriel Hugo Lucas Jules Arthur Jean Pierre Michel Philippe Alain Nicolas François Stéphane "
-        "Christophe Frédéric Sébastien Laurent Julien Guillaume Olivier Thierry Antoine Jérôme Benoît Emmanuel Paul",
+        "Sophie Stéphanie Christine Élisabeth Marguerite Véronique Hélène Aurélie Emmanuelle Laurence Julie Pauline "
+        "Monique Martine Nicole Chantal Brigitte Dominique Patricia Sandrine Céline Karine Virginie Émilie Sarah "
+        "Laura Anne Claire Caroline Mélanie Audrey Élodie Marion Lucie Juliette Charlotte Alice Zoé Clara Anaïs "
+        "Océane Margaux Mathilde Jeanne Jacqueline Annie Odile Colette Josiane Danielle Michèle Florence Agnès "
+        "Corinne Nadine Sabrina Delphine Sonia Laëtitia Amandine",
+        "Louis Gabriel Hugo Lucas Jules Arthur Jean Pierre Michel Philippe Alain Nicolas François Stéphane Christophe "
+        "Frédéric Sébastien Laurent Julien Guillaume Olivier Thierry Antoine Jérôme Benoît Emmanuel Paul Patrick "
+        "Bernard Daniel Éric Gérard Jacques André Claude Didier Pascal Bruno Yves Dominique Serge Marc Xavier Vincent "
+        "Thomas Maxime Alexandre Romain Mathieu Kevin Anthony Florian Quentin Baptiste Théo Nathan Raphaël Adrien "
+        "Clément Damien Cédric Fabrice Franck Hervé Joël Lionel Rémi Denis Gilles Henri Roger Marcel René Georges",
     ),
 }
 FAMILY = {
@@ -56,6 +77,47 @@ FAMILY = {
         "Renard Schmitt Roy Leroux Colin Vidal Caron Picard Roger Fabre Aubert Lemoine Renaud Dumas Lacroix"
     ),
 }
+# The family names above are each country's most common, in rank order; the long tail after them is made of real
+# name parts (Ashworth, Eichhuber, Beaulier, ...). Names are drawn Zipf-Mandelbrot, weight 1 / (rank + offset), the
+# offsets set so the most common name is about as frequent as in the country: Smith ~1.3 % of people in Britain,
+# Müller ~0.9 % in Germany, Martin ~0.4 % in France. With a hundred names and no tail, one British customer in seven
+# was a Smith and two unrelated customers shared a full name a hundred times more often than real people do.
+_GB_TAIL = (
+    "Ald Ame Apple Arn Bax Beck Birk Bram Brough Buck Cald Cart Chap Chester Cross Cul Dar Ding Down East Ed Ever "
+    "Fal Fen Gar Glad Hamp Hather Hol Hun Ing Kel Kirk Knot Lan Lea Lid Mal Mat Mid New Nor Ock Pad Pick Ram Rid "
+    "Rock Row Sel Shel Sid South Stam Ted Thurl Tow Up Wat Wel West Wick Wil Wins Wor",
+    ("", "ing", "er", "s"),
+    "ford ley ton wood well by ham field worth man son ridge more stone brook dale hurst land wick shaw combe "
+    "thorpe cott den",
+)
+_DE_TAIL = (
+    "Ahorn Amsel Auer Bären Bieder Brand Buch Busch Dach Drei Ehren Eisen Engel Erl Falken Fried Fuchs Gold Hagen "
+    "Hasel Heide Hell Hirsch Hohen Kalten Kessel Klee Kronen Lauten Leh Linden Mittel Moos Nuss Oster Pfeif Rein "
+    "Ried Rot Sieben Silber Sommer Spitz Stock Tiefen Wasser Weid Wein Winter Zimmer",
+    ("", "s"),
+    "mann er berger bauer meier huber feld thaler brunner wald bach hof hammer schmid reiter",
+)
+_FR_TAIL = (
+    "Beau Bel Bon Cha Del Du Fon Gar La Le Mar Mon Ri Ro Va Ber Bou Cour Dau Fer Gri Lan Mal Mau Pel Por Sau Tre "
+    "Vil Gau",
+    ("", "n"),
+    "mont court fort ville vin ret lier rand chet geot din lain tier nier card bert nard det mard guet lot bault "
+    "cheron drieu villers",
+)
+FAMILY_OFFSET = {"GB": 12, "DE": 25, "FR": 80}
+GIVEN_OFFSET = 15  # the most common given name ~3 % of one sex
+
+
+def family_names(country: str) -> list[str]:
+    """The country's family names by rank: the common ones, then the tail (a stable order, shuffled once)."""
+    head = FAMILY[country].split()
+    roots, middles, suffixes = {"GB": _GB_TAIL, "DE": _DE_TAIL, "FR": _FR_TAIL}[country]
+    made = [root + middle + suffix for root in roots.split() for middle in middles for suffix in suffixes.split()]
+    tail = [name for name in dict.fromkeys(made) if name not in set(head)]
+    random.Random(f"family names {country}").shuffle(tail)
+    return head + tail
+
+
 # Twins whose given names differ by a letter or two: the hardest twins.
 SIMILAR_TWINS = [
     tuple(pair.split("/"))

@@ -6,7 +6,7 @@ import hashlib
 import os
 import subprocess
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
@@ -113,6 +113,25 @@ def test_nicknames_come_from_the_engines_table_and_names_change_on_marriage(data
                     name_changes += 1
     assert nickname_pairs > 20
     assert name_changes > 5
+
+
+def test_names_are_spread_as_a_countrys_names_are(data):
+    """The most common family name about as frequent as Smith, Müller or Martin, and a long tail: unrelated customers
+    share a full name about as rarely as real people do, so a shared name is worth what it is worth in real data."""
+    people = {r.entity: r.attributes for r in data.customers if r.attributes.get("country")}
+    family, full = defaultdict(Counter), defaultdict(Counter)
+    for attributes in people.values():
+        name = fold(attributes["family_name"])
+        family[attributes["country"]][name] += 1
+        given = attributes.get("given_name")
+        full[attributes["country"]][(fold(given) if given else None, name)] += 1
+    assert set(family) == {"GB", "DE", "FR"}
+    for country, counts in family.items():
+        size = sum(counts.values())
+        assert counts.most_common(1)[0][1] / size < 0.025, country  # was 14 % (one Smith in seven)
+        assert len(counts) > size / 4, country
+        namesakes = sum(n * (n - 1) // 2 for n in full[country].values())
+        assert namesakes / (size * (size - 1) / 2) < 1e-4, country  # was 6-10 in 10,000 pairs of people
 
 
 def canonical_email(email: str) -> str:
