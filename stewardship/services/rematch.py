@@ -10,6 +10,7 @@ records of each block against each other and decides per pair of golden records:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import uuid
@@ -121,7 +122,7 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
                 if score.probability >= thresholds.review and (
                     pair not in best or score.probability > best[pair].probability
                 ):
-                    best[pair] = score
+                    best[pair] = _facing(score, turned=pair[0] != golden_id)
     rejected = _rejected_pairs(records_seen)
     best = {pair: score for pair, score in best.items() if pair not in rejected}
     contradicted = {
@@ -144,6 +145,14 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
     with transaction.atomic():
         _candidates_queue(domain, queued)
     return result
+
+
+def _facing(score: matching.Score, *, turned: bool) -> matching.Score:
+    """The score with its explanation's values the other way round when ``turned``: a pair is kept in id order, and its
+    explanation must show each golden record's own values on its side."""
+    if not turned:
+        return score
+    return matching.Score(score.probability, [dataclasses.replace(e, a=e.b, b=e.a) for e in score.explanation])
 
 
 def _rejected_pairs(record_ids: set[int]) -> set[tuple[uuid.UUID, uuid.UUID]]:

@@ -363,3 +363,20 @@ def test_prescoring_a_batch_gives_the_scores_one_by_one_would(db):
     one_by_one = [s.probability for s in matching.score_many("customer", feats[2], [f for f in feats[:2]])]
     assert len(matcher._scored) == 3  # 1-0, 2-0, 2-1: every pair came from the one batch call
     assert prescored == pytest.approx(one_by_one)
+
+
+def test_a_candidate_rematch_queues_shows_each_golden_records_own_values(source_cdp, source_erp, push):
+    for n, (family, typo) in enumerate([("Smith", "Smyth"), ("Meyer", "Meier"), ("Clarke", "Clark"), ("Reid", "Reed")]):
+        person = dict(address_line1=f"{n + 1} High St", postal_code="SW1A 1AA", country="GB", given_name="Robert")
+        push(source_cdp, "cdp", record(f"C{n}", family_name=family, **person))
+        push(source_erp, "erp", record(f"E{n}", family_name=typo, **person))
+    MatchCandidate.objects.all().delete()
+    _rematch()
+    assert MatchCandidate.objects.count() == 4
+    for cand in MatchCandidate.objects.all():
+        family = next(e for e in cand.explanation if e["field"] == "family_name")
+        expected = {
+            golden: SourceRecord.objects.get(golden_id=golden).usable["family_name"].lower()
+            for golden in (cand.golden_a_id, cand.golden_b_id)
+        }
+        assert (family["a"], family["b"]) == (expected[cand.golden_a_id], expected[cand.golden_b_id])
