@@ -13,6 +13,8 @@ is a false negative; a pair is predicted a match when its score is at or above t
   over all thresholds (with the threshold that reaches it);
 - MDM view: precision of the auto-links; recall of auto-links + review candidates; review candidates (true pairs
   scored in [review, auto_link)) as a share of the true pairs; review queue (every candidate pair in that band);
+  review candidates include, for the engine, the pairs ingest queues below review: the only two records with a full
+  name scoring at least ``matcher.NAMESAKE_FLOOR`` (``matching.FULL_NAME_KEY``; their count is printed);
   and the golden records that linking builds from those pairs, transitively, scored pairwise (golden P at auto_link,
   golden R at review): a record joins others through a third, and one false link merges two people; at auto_link
   refusing, as ingest and rematch do, a link where two records of the golden records joined score below
@@ -50,7 +52,7 @@ django.setup()
 from bench import quality_data  # noqa: E402
 from bench.quality_data import Dataset, pair_keys  # noqa: E402
 from stewardship import matching  # noqa: E402
-from stewardship.matcher import CONTRADICTS  # noqa: E402
+from stewardship.matcher import CONTRADICTS, NAMESAKE_FLOOR  # noqa: E402
 from stewardship.matching.training import train  # noqa: E402
 from stewardship.models import MatchSettings  # noqa: E402
 
@@ -80,6 +82,12 @@ class Scored:
     is_true: np.ndarray
     seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    queued: np.ndarray | None = None  # pairs a rule queues for review whatever their score (the full-name rule)
+
+    def reviewed(self, review: float) -> np.ndarray:
+        """The pairs at or above ``review``, and those a rule queues."""
+        at = self.scores >= review
+        return at if self.queued is None else at | self.queued
 
 
 def scored(dataset: Dataset, keys: np.ndarray, scores: np.ndarray) -> Scored:
@@ -113,6 +121,9 @@ def run_engine(dataset: Dataset, max_block_size: int, *, trained: bool = False) 
     timings["scoring"] = time.perf_counter() - started
     result = scored(dataset, pair_keys(dataset.n, left, right), scores)
     result.seconds = timings
+    if dataset.domain == matching.engine.CUSTOMER:  # the only two records with a full name (ingest queues them)
+        namesakes = pair_keys(dataset.n, *matching.rare_name_pairs(feats))
+        result.queued = np.isin(result.keys, namesakes) & (result.scores >= NAMESAKE_FLOOR)
     if oversized:
         shown = ", ".join(str(k) for k in list(oversized)[:5])
         result.notes.append(f"{len(oversized)} blocking keys over {max_block_size} records left out ({shown}, ...)")
@@ -126,8 +137,9 @@ def _ratio(a: float, b: float) -> float | None:
     return a / b if b else None
 
 
-def at_threshold(s: Scored, n_true: int, threshold: float) -> dict[str, Any]:
-    predicted = s.scores >= threshold
+def at_threshold(s: Scored, n_true: int, threshold: float, *, review: bool = False) -> dict[str, Any]:
+    """Pairs predicted a match at ``threshold``; with ``review``, also those a rule queues for review."""
+    predicted = s.reviewed(threshold) if review else s.scores >= threshold
     tp = int(np.count_nonzero(predicted & s.is_true))
     n_predicted = int(np.count_nonzero(predicted))
     return {
@@ -159,16 +171,18 @@ def best_f1(s: Scored, n_true: int) -> dict[str, Any]:
     }
 
 
-def golden_records(dataset: Dataset, s: Scored, threshold: float, contradicts: float | None = None) -> dict[str, Any]:
+def golden_records(
+    dataset: Dataset, s: Scored, threshold: float, contradicts: float | None = None, *, review: bool = False
+) -> dict[str, Any]:
     """Pairwise precision and recall of the golden records that linking builds: records joined by pairs scored at or
     above ``threshold`` end up in one golden record, transitively (A-B and B-C put A and C together even when A and C
     share nothing, and a single false link merges two people's records). With ``contradicts``, the rule ingest and
     rematch apply (``stewardship.matcher.CONTRADICTS``): pairs join in descending score order, and two golden records
     are not joined when a pair of their records scored below it (a steward gets the pair instead). The order records
     arrive in, and the queueing of a record that fits two golden records, are not simulated: this is what linking
-    can reach, not one ingest run."""
+    can reach, not one ingest run. With ``review``, the pairs a rule queues for review join too."""
     n = dataset.n
-    linked = s.keys[s.scores >= threshold]
+    linked = s.keys[s.reviewed(threshold) if review else s.scores >= threshold]
     refused = 0
     if contradicts is None:
         label = quality_data.components(n, linked)
@@ -214,8 +228,8 @@ def _link_unless_contradicted(n: int, s: Scored, threshold: float, contradicts: 
 
 def evaluate(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
     n_true = len(dataset.true_pairs)
-    review_band = (s.scores >= t.review) & (s.scores < t.auto_link)
-    review = at_threshold(s, n_true, t.review)
+    review_band = s.reviewed(t.review) & (s.scores < t.auto_link)
+    review = at_threshold(s, n_true, t.review, review=True)
     auto = at_threshold(s, n_true, t.auto_link)
     beyond_names = joinable = same_name = None
     if dataset.domain == "customer":  # recall on the true pairs that share more than names
@@ -223,7 +237,7 @@ def evaluate(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
         same, different = dataset.same_name_alone
         same_name = {"same_person": same, "different_people": different}
         shared = dataset.true_pairs[~dataset.names_only]
-        found = s.keys[(s.scores >= t.review) & s.is_true]
+        found = s.keys[s.reviewed(t.review) & s.is_true]
         beyond_names = _ratio(int(np.count_nonzero(np.isin(shared, found))), len(shared))
     return {
         "records": dataset.n,
@@ -243,12 +257,19 @@ def evaluate(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
             "same_name_alone": same_name,
             "review_share": _ratio(int(np.count_nonzero(review_band & s.is_true)), n_true),
             "review_queue": int(np.count_nonzero(review_band)),
+            "queued_by_full_name": _below_review(s, t, s.is_true),
+            "queued_by_full_name_false": _below_review(s, t, ~s.is_true),
         },
         "golden_auto_link": golden_records(dataset, s, t.auto_link, CONTRADICTS),
-        "golden_auto_review": golden_records(dataset, s, t.review),
+        "golden_auto_review": golden_records(dataset, s, t.review, review=True),
         "seconds": {k: round(v, 3) for k, v in s.seconds.items()},
         "notes": s.notes,
     }
+
+
+def _below_review(s: Scored, t: Thresholds, which: np.ndarray) -> int | None:
+    """How many of ``which`` the full-name rule queued below review (None: the matcher has no such rule)."""
+    return None if s.queued is None else int(np.count_nonzero(s.queued & (s.scores < t.review) & which))
 
 
 def hard_cases(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
@@ -267,6 +288,7 @@ def hard_cases(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
     position = np.minimum(position, max(len(s.keys) - 1, 0))
     found = (s.keys[position] == dataset.true_pairs) if len(s.keys) else np.zeros(len(dataset.true_pairs), bool)
     true_scores = np.where(found, s.scores[position] if len(s.keys) else 0.0, -np.inf)
+    true_reviewed = found & (s.reviewed(t.review)[position] if len(s.keys) else False)
     by_case = {}
     for k, case in enumerate(names):
         mask = has[true_left, k] | has[true_right, k]
@@ -276,7 +298,7 @@ def hard_cases(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
         by_case[case] = {
             "true_pairs": count,
             "blocking_recall": np.count_nonzero(found & mask) / count,
-            "recall_at_review": np.count_nonzero((true_scores >= t.review) & mask) / count,
+            "recall_at_review": np.count_nonzero(true_reviewed & mask) / count,
             "recall_at_auto_link": np.count_nonzero((true_scores >= t.auto_link) & mask) / count,
         }
 
@@ -294,7 +316,7 @@ def hard_cases(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
     lookalikes = {
         kind: {
             "candidate_pairs": int(np.count_nonzero(mask)),
-            "at_review": int(np.count_nonzero(mask & (s.scores >= t.review))),
+            "at_review": int(np.count_nonzero(mask & s.reviewed(t.review))),
             "at_auto_link": int(np.count_nonzero(mask & (s.scores >= t.auto_link))),
         }
         for kind, mask in kinds.items()
@@ -530,6 +552,13 @@ def main(argv: list[str] | None = None) -> int:
             results.append({"dataset": name, "matcher": matcher, "seconds": seconds, "metrics": metrics})
             timing = ", ".join(f"{k} {v:.2f}s" for k, v in engine.seconds.items())
             print(f"  {matcher}: {timing}" + "".join(f"\n  note: {note}" for note in engine.notes))
+            mdm = metrics["mdm"]
+            if mdm["queued_by_full_name"] is not None:
+                same, other = mdm["queued_by_full_name"], mdm["queued_by_full_name_false"]
+                print(
+                    f"  {matcher}: the only two records with a full name, queued below review: {same + other} "
+                    f"pairs, {same} of them the same person"
+                )
             if dataset.cases is not None:
                 cases[f"{name}/{matcher}"] = hard_cases(dataset, engine, t)
             if args.errors:

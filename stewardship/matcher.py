@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,15 +29,26 @@ class Stored:
     golden_id: uuid.UUID
     features: dict[str, Any]
 
+    @property
+    def marker(self) -> int | tuple[uuid.UUID, int]:
+        """The record's identity: one stored record comes back once per key it shares, as separate objects."""
+        return self.record_id if self.record_id is not None else (self.golden_id, id(self.features))
+
 
 # A golden record is joined (or merged) by itself only when every one of its records compared with the record could
 # be the same person: one scoring below this (evidence against, such as another birth date, or nothing in common but
 # what a namesake shares) sends the pair to a steward, however well another of its records fits. Chaining through one
 # record is how a single false link merges two people's records. On the generated retail customers
-# (bench/match_quality.py) the rule refuses 89 links, 23 of them between two people (the others are queued, not
-# lost): the pairwise precision of the golden records that auto-links build goes from 0.985 to 0.994, their recall
-# from 0.892 to 0.882.
+# (bench/match_quality.py) the rule refuses 105 links, 11 of them between two people (the others are queued, not
+# lost): the pairwise precision of the golden records that auto-links build goes from 0.995 to 0.998, their recall
+# from 0.896 to 0.882.
 CONTRADICTS = 0.01
+# The only two records with a full name (``matching.FULL_NAME_KEY``) are queued when they score at least this, below
+# review: two records with a rare name and nothing else in common (another email, phone and address) score about 0.03;
+# a different birth date, or more values against, puts them lower. On the generated retail customers this queues 166
+# pairs, 165 of them one person (at 0.01: 227, 221; with weights trained on FEBRL4, 3 pairs of two people, where 0.02
+# queues none).
+NAMESAKE_FLOOR = 0.02
 
 
 @dataclass
@@ -76,10 +87,13 @@ class Thresholds:
     def _of(cls, row: MatchSettings) -> Thresholds:
         return cls(row.auto_link, row.review, row.max_block_size, dict(row.weights or {}), row.engine_model())
 
-    def scores(self, domain: str, a: dict[str, Any], others: Sequence[dict[str, Any]]) -> list[matching.Score]:
-        """Scores against ``others``; only those at or above ``review`` (the ones a decision may queue) are
-        explained."""
-        return matching.score_many(domain, a, others, weights=self.weights, model=self.model, explain_from=self.review)
+    def scores(
+        self, domain: str, a: dict[str, Any], others: Sequence[dict[str, Any]], *, explain_all: bool = False
+    ) -> list[matching.Score]:
+        """Scores against ``others``; only those at or above ``review`` (the ones a decision may queue), or with
+        ``explain_all`` every one, are explained."""
+        explain_from = 0.0 if explain_all else self.review
+        return matching.score_many(domain, a, others, weights=self.weights, model=self.model, explain_from=explain_from)
 
 
 # A domain's settings as one JSON object, for a caller that reads them inside a statement of its own (ingest reads
@@ -115,19 +129,22 @@ class BatchMatcher:
         self.frequent: set[str] = set()
         self._index: dict[str, list[Stored]] = defaultdict(list)
         self._scored: dict[tuple[int, int], float] = {}  # (id of a batch record's features, id of a candidate's)
+        self._stored: dict[str, list[Stored]] = {}  # the stored records under each full-name key
+        self._batch_names: Counter[str] = Counter()  # the batch's records under each full-name key (``prescore``)
         if not keys:
             return
         self.frequent, rows = _lookup(domain, keys, self.thresholds.max_block_size)
         for key, record_id, golden_id, feats in rows:
             if record_id not in excluded:
                 self._index[key].append(Stored(record_id, golden_id, feats))
+        self._stored = {k: list(v) for k, v in self._index.items() if k.startswith(matching.FULL_NAME_KEY)}
 
     def candidates(self, keys: Sequence[str]) -> list[Stored]:
         seen: set[int | tuple[uuid.UUID, int]] = set()
         found = []
         for key in keys:
             for stored in self._index.get(key, ()):
-                marker = stored.record_id if stored.record_id is not None else (stored.golden_id, id(stored.features))
+                marker = stored.marker
                 if marker not in seen:
                     seen.add(marker)
                     found.append(stored)
@@ -149,6 +166,7 @@ class BatchMatcher:
                 pool.append(feats)
             return slot[id(feats)]
 
+        self._batch_names = Counter(k for _, keys in batch for k in keys if k.startswith(matching.FULL_NAME_KEY))
         earlier: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for feats, keys in batch:
             me = at(feats)
@@ -198,10 +216,12 @@ class BatchMatcher:
         # worst.
         top: dict[uuid.UUID, tuple[float, Stored]] = {}
         worst: dict[uuid.UUID, float] = {}
+        probability_of: dict[int | tuple[uuid.UUID, int], float] = {}
         for candidate, probability in zip(stored, self._probabilities(features, stored), strict=True):
             if candidate.golden_id not in top or probability > top[candidate.golden_id][0]:
                 top[candidate.golden_id] = (probability, candidate)
             worst[candidate.golden_id] = min(probability, worst.get(candidate.golden_id, 1.0))
+            probability_of[candidate.marker] = probability
         best = {g: matching.Score(p) for g, (p, _) in top.items()}
         t = self.thresholds
         for g, score in best.items():
@@ -213,6 +233,15 @@ class BatchMatcher:
             for g, s in best.items()
             if t.review <= s.probability and (s.probability < t.auto_link or g in decision.reasons)
         ]
+        # The only other record with the record's full name: queued below review too, unless the pair scores below
+        # NAMESAKE_FLOOR or another record of its golden record says they are two people (matching.FULL_NAME_KEY).
+        namesake = self._only_namesake(keys, own_golden)
+        if namesake is not None and best[namesake.golden_id].probability < t.review:
+            g = namesake.golden_id
+            if probability_of[namesake.marker] >= NAMESAKE_FLOOR and worst[g] >= CONTRADICTS:
+                top[g] = (probability_of[namesake.marker], namesake)
+                decision.reasons[g] = only_namesakes(features)
+                maybe.append((g, matching.Score(probability_of[namesake.marker])))
         if len(sure) == 1 and own_golden is None:
             decision.link_to = sure[0][0]
             decision.review = maybe
@@ -223,10 +252,26 @@ class BatchMatcher:
             decision.review = sure + maybe
             decision.reason = "changed record" if own_golden else "score between review and auto-link thresholds"
         if decision.review:
-            explained = t.scores(self.domain, features, [top[g][1].features for g, _ in decision.review])
+            others = [top[g][1].features for g, _ in decision.review]
+            explained = t.scores(self.domain, features, others, explain_all=True)
             decision.review = [(g, result) for (g, _), result in zip(decision.review, explained, strict=True)]
         decision.review.sort(key=lambda pair: -pair[1].probability)
         return decision
+
+    def _only_namesake(self, keys: Sequence[str], own_golden: uuid.UUID | None) -> Stored | None:
+        """The other record filed under the record's full-name key (stored, or earlier in the batch) when the two are
+        the only ones there, among the stored records and the whole batch (the record's own golden record aside: a
+        changed record is stored under its old keys)."""
+        for key in keys:
+            if not key.startswith(matching.FULL_NAME_KEY) or key in self.frequent:
+                continue
+            others = [h for h in self._index.get(key, ()) if h.golden_id != own_golden]
+            stored = sum(h.golden_id != own_golden for h in self._stored.get(key, ()))
+            # The batch's records under the key, this one included (decided without ``prescore``: the earlier ones).
+            in_batch = self._batch_names[key] or len(others) - stored + 1
+            if len(others) == 1 and stored + in_batch == 2:
+                return others[0]
+        return None
 
     def add(self, golden_id: uuid.UUID, features: dict[str, Any], keys: Sequence[str]) -> None:
         """Make a record of the batch a candidate for the records after it."""
@@ -255,6 +300,11 @@ WHERE h.n <= h.lim
 UNION ALL
 SELECT DISTINCT h.key, NULL::bigint, NULL::uuid, NULL::jsonb FROM hits AS h WHERE h.n > h.lim
 """
+
+
+def only_namesakes(features: dict[str, Any]) -> str:
+    """The reason two records scoring below review are queued (see ``matching.FULL_NAME_KEY``)."""
+    return f"the only two records named {features['gn']} {features['fn']}, and nothing says they are two people"
 
 
 def contradiction(worst: float) -> str:

@@ -10,7 +10,8 @@ stewardship.services) calls only what this module exports:
 - ``score(domain, a, b) -> Score``: how likely two records describe the same real customer or product; the
   match probability in [0, 1] and a per-field explanation.
 - ``score_many(domain, a, others) -> list[Score]``: the same against many records at once (batch scoring).
-- ``pair_candidates`` and ``score_pairs``: in-memory deduplication of a whole set (benchmarks, bulk loads).
+- ``pair_candidates`` and ``score_pairs``: in-memory deduplication of a whole set (benchmarks, bulk loads);
+  ``rare_name_pairs``: the pairs of records alone under their full-name key (``FULL_NAME_KEY``).
 
 Every scoring function takes ``weights``: per-field multipliers (``MatchSettings.weights``); ``FIELDS`` lists the
 fields by domain.
@@ -19,6 +20,7 @@ fields by domain.
 from .engine import (
     COMPARISONS,
     FIELDS,
+    FULL_NAME_KEY,
     Features,
     FieldExplanation,
     Model,
@@ -27,6 +29,7 @@ from .engine import (
     blocking_keys,
     features,
     pair_candidates,
+    rare_name_pairs,
     score,
     score_many,
     score_pairs,
@@ -35,6 +38,7 @@ from .engine import (
 __all__ = [
     "COMPARISONS",
     "FIELDS",
+    "FULL_NAME_KEY",
     "Features",
     "FieldExplanation",
     "Model",
@@ -43,6 +47,7 @@ __all__ = [
     "blocking_keys",
     "features",
     "pair_candidates",
+    "rare_name_pairs",
     "score",
     "score_many",
     "score_pairs",

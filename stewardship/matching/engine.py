@@ -58,7 +58,13 @@ PRIOR = {CUSTOMER: -20.0, PRODUCT: -10.0}  # log2 odds that two records sharing 
 # 25 ms against 33, for blocking recall 0.9875 against 0.9924 but the same recall at the review threshold (0.9381
 # against 0.9383): the pairs only a larger name block finds share nothing that could lift them to review.
 NAME_BLOCK_SIZE = 50
-_NAME_KEYS = ("nm:", "ns:")
+# Every record with a given and a family name is also filed under its exact full name. Two records alone under that
+# key are the only two of the domain with their name: when nothing else links them (another email, phone and address:
+# a move, a work address, a landline), they are queued for a steward all the same, unless their score says they are
+# two people (below ``stewardship.matcher.NAMESAKE_FLOOR``: a different birth date, more values against). See
+# ``rare_name_pairs``.
+FULL_NAME_KEY = "fx:"
+_NAME_KEYS = ("nm:", "ns:", FULL_NAME_KEY)
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,7 @@ def _customer_keys(f: Features) -> list[str]:
     if fs and gn:
         keys.extend(f"nm:{group[:3]}|{fs}" for group in f.get("gg", [])[:3])
         keys.append("ns:" + "|".join(sorted((norm.soundex(gn.replace(" ", "")), fs))))  # survives a swap
+        keys.append(f"{FULL_NAME_KEY}{gn}|{f['fn']}")
     if gn and "pc" in f:  # a family name mistyped or changed, the birth date too (FEBRL4: "george" / "geogre")
         keys.extend(f"gp:{group}|{f['pc']}" for group in f.get("gg", [])[:2])
     if dob and "pc" in f:
@@ -187,6 +194,7 @@ KEY_FIELDS = {
         "df": ("birth_date", "family_name"),
         "nm": ("given_name", "family_name"),
         "ns": ("given_name", "family_name"),
+        "fx": ("given_name", "family_name"),
         "gp": ("given_name", "postal_code"),
         "dp": ("birth_date", "postal_code"),
         "ap": ("address", "postal_code"),
@@ -296,6 +304,18 @@ def pair_candidates(
     codes.sort()  # in place, and no inverse or counts: much cheaper than np.unique on hundreds of millions of pairs
     codes = codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
     return codes // len(records), codes % len(records), oversized
+
+
+def rare_name_pairs(records: Sequence[Features]) -> tuple[np.ndarray, np.ndarray]:
+    """The index pairs (left < right) of customer records that are the only two filed under their full name
+    (``FULL_NAME_KEY``): what the full-name rule may queue for review when they score below it."""
+    holders: dict[str, list[int]] = {}
+    for i, feats in enumerate(records):
+        for key in blocking_keys(CUSTOMER, feats):
+            if key.startswith(FULL_NAME_KEY):
+                holders.setdefault(key, []).append(i)
+    pairs = np.array([members for members in holders.values() if len(members) == 2], dtype=np.int64).reshape(-1, 2)
+    return pairs[:, 0], pairs[:, 1]
 
 
 # --- comparisons ---

@@ -5,7 +5,9 @@ records of each block against each other and decides per pair of golden records:
 - a group of golden records whose every pair scores at or above ``auto_link`` is merged (auto-merge, by rule), unless
   two of their records could not be the same person (``matcher.CONTRADICTS``): that pair is queued;
 - a group that is only chained together (A~B and B~C sure, A~C not) is queued for review, never merged blindly;
-- pairs between ``review`` and ``auto_link`` are queued; pairs a steward rejected are never proposed again.
+- pairs between ``review`` and ``auto_link`` are queued, and so are the only two records with a full name
+  (``matching.FULL_NAME_KEY``) scoring below review but at least ``matcher.NAMESAKE_FLOOR``; pairs a steward rejected
+  are never proposed again.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from django.db.models import Count
 
 from .. import db, domains, matching
 from ..errors import Conflict, ValidationFailed
-from ..matcher import CONTRADICTS, Thresholds, contradiction, rejected_goldens
+from ..matcher import CONTRADICTS, NAMESAKE_FLOOR, Thresholds, contradiction, only_namesakes, rejected_goldens
 from ..matching.training import train
 from ..models import BlockingKey, ChangeReason, GoldenStatus, MatchSettings, SourceRecord
 from .core import _candidates_queue
@@ -98,6 +100,8 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
         blocks[key].append((record_id, golden_id, feats))
     best: dict[tuple[uuid.UUID, uuid.UUID], matching.Score] = {}
     worst: dict[tuple[uuid.UUID, uuid.UUID], float] = {}
+    # the only two records with a full name: (golden id, other golden id, features, other features) by pair
+    namesakes: dict[tuple[uuid.UUID, uuid.UUID], tuple[uuid.UUID, uuid.UUID, dict, dict]] = {}
     records_seen: set[int] = set()
     for key, members in blocks.items():
         if len(members) > thresholds.max_block_size:
@@ -119,6 +123,8 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
             ):
                 pair = (golden_id, other[1]) if str(golden_id) < str(other[1]) else (other[1], golden_id)
                 worst[pair] = min(score.probability, worst.get(pair, 1.0))
+                if key.startswith(matching.FULL_NAME_KEY) and len(members) == 2:
+                    namesakes[pair] = (golden_id, other[1], feats, other[2])
                 if score.probability >= thresholds.review and (
                     pair not in best or score.probability > best[pair].probability
                 ):
@@ -141,6 +147,11 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
         for (a, b), score in best.items()
         if score.probability < thresholds.auto_link
     ]
+    for pair, (one, other, feats, other_feats) in namesakes.items():
+        if pair not in best and pair not in rejected and worst[pair] >= CONTRADICTS:
+            [score] = thresholds.scores(domain, feats, [other_feats], explain_all=True)
+            if score.probability >= NAMESAKE_FLOOR:
+                queued.append((one, other, score, only_namesakes(feats)))
     result.queued = len(queued)
     with transaction.atomic():
         _candidates_queue(domain, queued)

@@ -365,6 +365,69 @@ def test_prescoring_a_batch_gives_the_scores_one_by_one_would(db):
     assert prescored == pytest.approx(one_by_one)
 
 
+# Generated retail data: one person's ERP record (address, account) and CDP record (email, mobile) share nothing but
+# her name, which no other customer has. They score 0.03 (matching.FULL_NAME_KEY).
+AGNES_ERP = dict(
+    given_name="Agnès",
+    country="FR",
+    address_line1="115 place Carnot",
+    postal_code="75017",
+    city="Paris",
+    erp_account_number="D07019880",
+)
+AGNES_CDP = dict(given_name="Agnes", country="FR", email="agnes.rinbault64@free.fr", phone="+33 6 57 10 10 86")
+
+
+def test_the_only_two_records_with_a_full_name_are_queued_though_nothing_else_links_them(
+    source_erp, source_cdp, source_loyalty, push
+):
+    erp = ingest(source_erp, push, "erp", "E1", "Rinbault", **AGNES_ERP)
+    cdp = ingest(source_cdp, push, "cdp", "C1", "RINBAULT", **AGNES_CDP)
+    assert erp != cdp
+    [candidate] = MatchCandidate.objects.all()
+    assert {str(candidate.golden_a_id), str(candidate.golden_b_id)} == {erp, cdp}
+    assert candidate.score < MatchSettings.objects.get(domain="customer").review
+    assert candidate.reason == "the only two records named agnes rinbault, and nothing says they are two people"
+    fields = {e["field"]: e for e in candidate.explanation}  # explained, though below review
+    assert fields["given_name"]["comparator"] == "exact" and fields["email"]["comparator"] == "missing"
+    # A third Agnes Rinbault: the name is no longer the two records' alone, and she is not queued with either.
+    ingest(source_loyalty, push, "loyalty", "L1", "Rinbault", given_name="Agnes", country="FR", email="ar@orange.fr")
+    assert MatchCandidate.objects.count() == 1
+
+
+def test_three_records_with_a_full_name_in_one_batch_are_not_queued_as_the_only_two(source_cdp, push):
+    agnes = AGNES_CDP | {"email": None, "phone": None}  # the name alone: each pair scores 0.03
+    push(source_cdp, "cdp", *[record(f"C{i}", family_name="Rinbault", **agnes) for i in range(3)])
+    assert GoldenRecord.objects.count() == 3 and MatchCandidate.objects.count() == 0
+
+
+def test_the_only_two_records_with_a_full_name_are_not_queued_when_their_score_says_two_people(
+    source_erp, source_cdp, push
+):
+    ingest(source_erp, push, "erp", "E1", "Rinbault", **AGNES_ERP, birth_date="1964-02-03")
+    ingest(source_cdp, push, "cdp", "C1", "Rinbault", **AGNES_CDP, birth_date="1971-09-30")
+    assert GoldenRecord.objects.count() == 2 and MatchCandidate.objects.count() == 0
+
+
+def test_rematch_queues_the_only_two_records_with_a_full_name_and_not_once_rejected(
+    source_erp, source_cdp, push, steward
+):
+    from stewardship import services
+
+    erp = ingest(source_erp, push, "erp", "E1", "Rinbault", **AGNES_ERP)
+    ingest(source_cdp, push, "cdp", "C1", "Rinbault", **AGNES_CDP)
+    MatchCandidate.objects.all().delete()  # as if ingest had not seen it (records loaded before the rule)
+    _rematch()
+    [candidate] = MatchCandidate.objects.filter(status="pending")
+    assert "the only two records named agnes rinbault" in candidate.reason
+    address = next(e for e in candidate.explanation if e["field"] == "address")
+    erp_side = "a" if str(candidate.golden_a_id) == erp else "b"
+    assert address[erp_side] == "115 pl carnot" and address["b" if erp_side == "a" else "a"] is None
+    services.match_candidate_reject(candidate_id=candidate.pk, user=steward)
+    _rematch()
+    assert MatchCandidate.objects.filter(status="pending").count() == 0
+
+
 def test_a_candidate_rematch_queues_shows_each_golden_records_own_values(source_cdp, source_erp, push):
     for n, (family, typo) in enumerate([("Smith", "Smyth"), ("Meyer", "Meier"), ("Clarke", "Clark"), ("Reid", "Reed")]):
         person = dict(address_line1=f"{n + 1} High St", postal_code="SW1A 1AA", country="GB", given_name="Robert")

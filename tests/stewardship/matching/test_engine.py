@@ -569,3 +569,19 @@ def test_score_pairs_agrees_with_score():
 def test_score_many_with_no_candidates():
     assert matching.score_many("customer", customer(**ROBERT), []) == []
     assert not math.isnan(p(customer(given_name="A"), customer(family_name="B")))
+
+
+def test_a_record_is_filed_under_its_full_name_and_the_two_alone_under_one_are_rare_name_pairs():
+    agnes, ann = dict(given_name="Agnès", family_name="Rinbault"), dict(given_name="Ann", family_name="Lee")
+    records = [
+        customer(**agnes),
+        customer(given_name="AGNES", family_name="RINBAULT", email="agnes@free.fr"),
+        *[customer(**ann) for _ in range(3)],
+        customer(family_name="Rinbault"),  # no given name: no full name
+        customer(given_name="Agnes", family_name="Rinbault-Morel"),
+    ]
+    assert "fx:agnes|rinbault" in matching.blocking_keys("customer", records[0])
+    assert not any(k.startswith("fx:") for k in matching.blocking_keys("customer", records[5]))
+    left, right = matching.rare_name_pairs(records)
+    assert list(zip(left.tolist(), right.tolist(), strict=True)) == [(0, 1)]
+    assert matching.block_limit("fx:ann|lee", 1000) == engine.NAME_BLOCK_SIZE
