@@ -257,8 +257,8 @@ def evaluate(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
             "same_name_alone": same_name,
             "review_share": _ratio(int(np.count_nonzero(review_band & s.is_true)), n_true),
             "review_queue": int(np.count_nonzero(review_band)),
-            "queued_by_full_name": _below_review(s, t, s.is_true),
-            "queued_by_full_name_false": _below_review(s, t, ~s.is_true),
+            "queued_by_full_name": queued_below_review(s, t, s.is_true),
+            "queued_by_full_name_false": queued_below_review(s, t, ~s.is_true),
         },
         "golden_auto_link": golden_records(dataset, s, t.auto_link, CONTRADICTS),
         "golden_auto_review": golden_records(dataset, s, t.review, review=True),
@@ -267,7 +267,7 @@ def evaluate(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
     }
 
 
-def _below_review(s: Scored, t: Thresholds, which: np.ndarray) -> int | None:
+def queued_below_review(s: Scored, t: Thresholds, which: np.ndarray) -> int | None:
     """How many of ``which`` the full-name rule queued below review (None: the matcher has no such rule)."""
     return None if s.queued is None else int(np.count_nonzero(s.queued & (s.scores < t.review) & which))
 

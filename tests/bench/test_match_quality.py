@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.match_quality import Thresholds, evaluate, run_engine
+from bench.match_quality import Thresholds, at_threshold, queued_below_review, run_engine
 from bench.quality_data import Dataset, pairs_from_entities
 
 AGNES = {"given_name": "Agnes", "family_name": "Rinbault", "country": "FR"}
@@ -21,8 +21,8 @@ def test_the_pairs_ingest_queues_below_review_count_as_review_candidates():
     entities = ["agnes", "agnes", "ann", "ann", "ann2", "ann3"]
     data = Dataset("hand-made", "customer", records, entities, pairs_from_entities(entities), "as written")
     t = Thresholds(review=0.8, auto_link=0.97)
-    result = evaluate(data, run_engine(data, 1000), t)
-    assert result["mdm"]["queued_by_full_name"] == 1 and result["mdm"]["queued_by_full_name_false"] == 0
-    assert result["at_review"]["true_positives"] == 2 and result["at_review"]["recall"] == 1.0
-    assert result["at_0.5"]["true_positives"] == 1  # a threshold below review does not take it
-    assert result["mdm"]["review_queue"] == 1 and result["golden_auto_review"]["recall"] == 1.0
+    engine = run_engine(data, 1000)
+    assert queued_below_review(engine, t, engine.is_true) == 1 and queued_below_review(engine, t, ~engine.is_true) == 0
+    at_review = at_threshold(engine, len(data.true_pairs), t.review, review=True)
+    assert at_review["true_positives"] == 2 and at_review["recall"] == 1.0
+    assert at_threshold(engine, len(data.true_pairs), 0.5)["true_positives"] == 1  # below review: not taken
