@@ -82,7 +82,7 @@ class Scored:
     is_true: np.ndarray
     seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    queued: np.ndarray | None = None  # pairs a rule queues for review whatever their score (the full-name rule)
+    queued: np.ndarray | None = None  # pairs a rule queues for review below the threshold too (the full-name rule)
 
     def reviewed(self, review: float) -> np.ndarray:
         """The pairs at or above ``review``, and those a rule queues."""
