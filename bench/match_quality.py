@@ -13,8 +13,9 @@ is a false negative; a pair is predicted a match when its score is at or above t
   over all thresholds (with the threshold that reaches it);
 - MDM view: precision of the auto-links; recall of auto-links + review candidates; review candidates (true pairs
   scored in [review, auto_link)) as a share of the true pairs; review queue (every candidate pair in that band);
-  review candidates include, for the engine, the pairs ingest queues below review: the only two records with a full
-  name scoring at least ``matcher.NAMESAKE_FLOOR`` (``matching.FULL_NAME_KEY``; their count is printed);
+  review candidates include, for the engine, the pairs ingest queues below review: the only two golden records with a
+  full name, their records under it scoring at least ``matcher.NAMESAKE_FLOOR`` (``matching.FULL_NAME_KEY``; their
+  count is printed);
   and the golden records that linking builds from those pairs, transitively, scored pairwise (golden P at auto_link,
   golden R at review): a record joins others through a third, and one false link merges two people; at auto_link
   refusing, as ingest and rematch do, a link where two records of the golden records joined score below
@@ -101,9 +102,10 @@ def scored(dataset: Dataset, keys: np.ndarray, scores: np.ndarray) -> Scored:
 # --- the engine ----------------------------------------------------------------------------------------------------
 
 
-def run_engine(dataset: Dataset, max_block_size: int, *, trained: bool = False) -> Scored:
+def run_engine(dataset: Dataset, max_block_size: int, t: Thresholds, *, trained: bool = False) -> Scored:
     """The engine with its own weight table, or (``trained``) with weights estimated from the data set itself by
-    ``matching.training.train`` (unsupervised EM, what ``manage.py train_matcher`` does on stored records)."""
+    ``matching.training.train`` (unsupervised EM, what ``manage.py train_matcher`` does on stored records); with the
+    pairs the full-name rule queues below review (``namesakes``)."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     feats = [matching.features(dataset.domain, record) for record in dataset.records]
@@ -121,13 +123,29 @@ def run_engine(dataset: Dataset, max_block_size: int, *, trained: bool = False) 
     timings["scoring"] = time.perf_counter() - started
     result = scored(dataset, pair_keys(dataset.n, left, right), scores)
     result.seconds = timings
-    if dataset.domain == matching.engine.CUSTOMER:  # the only two records with a full name (ingest queues them)
-        namesakes = pair_keys(dataset.n, *matching.rare_name_pairs(feats))
-        result.queued = np.isin(result.keys, namesakes) & (result.scores >= NAMESAKE_FLOOR)
+    if dataset.domain == matching.engine.CUSTOMER:
+        result.queued = namesakes(dataset.n, result, matching.full_name_blocks(feats), t.auto_link)
     if oversized:
         shown = ", ".join(str(k) for k in list(oversized)[:5])
         result.notes.append(f"{len(oversized)} blocking keys over {max_block_size} records left out ({shown}, ...)")
     return result
+
+
+def namesakes(n: int, s: Scored, blocks: list[list[int]], auto_link: float) -> np.ndarray:
+    """Which pairs of ``s`` the full-name rule queues: in a full-name block (``matching.full_name_blocks``) whose
+    records belong to two golden records only (those linking at ``auto_link`` builds, see ``golden_records``), the
+    pairs across the two, when none of them scores below ``matcher.NAMESAKE_FLOOR``."""
+    label, _ = _link_unless_contradicted(n, s, auto_link, CONTRADICTS)
+    score_of = dict(zip(s.keys.tolist(), s.scores.tolist(), strict=True))
+    queued: list[int] = []
+    for members in blocks:
+        if len({label[i] for i in members}) != 2:
+            continue
+        across = [i * n + j for i in members for j in members if i < j and label[i] != label[j]]
+        scores = [score_of.get(key) for key in across]
+        if all(p is not None and p >= NAMESAKE_FLOOR for p in scores):
+            queued += across
+    return np.isin(s.keys, queued)
 
 
 # --- metrics -------------------------------------------------------------------------------------------------------
@@ -546,7 +564,7 @@ def main(argv: list[str] | None = None) -> int:
 
         for matcher, trained in (("steward", False), ("steward-em", True)):
             started = time.perf_counter()
-            engine = run_engine(dataset, max_block_size, trained=trained)
+            engine = run_engine(dataset, max_block_size, t, trained=trained)
             seconds = time.perf_counter() - started
             metrics = evaluate(dataset, engine, t)
             results.append({"dataset": name, "matcher": matcher, "seconds": seconds, "metrics": metrics})
@@ -556,8 +574,8 @@ def main(argv: list[str] | None = None) -> int:
             if mdm["queued_by_full_name"] is not None:
                 same, other = mdm["queued_by_full_name"], mdm["queued_by_full_name_false"]
                 print(
-                    f"  {matcher}: the only two records with a full name, queued below review: {same + other} "
-                    f"pairs, {same} of them the same person"
+                    f"  {matcher}: record pairs queued below review as the only two customers with a full name: "
+                    f"{same + other}, {same} of them the same person"
                 )
             if dataset.cases is not None:
                 cases[f"{name}/{matcher}"] = hard_cases(dataset, engine, t)

@@ -43,11 +43,11 @@ class Stored:
 # lost): the pairwise precision of the golden records that auto-links build goes from 0.995 to 0.998, their recall
 # from 0.896 to 0.882.
 CONTRADICTS = 0.01
-# The only two records with a full name (``matching.FULL_NAME_KEY``) are queued when they score at least this, below
-# review: two records with a rare name and nothing else in common (another email, phone and address) score about 0.03;
-# a different birth date, or more values against, puts them lower. On the generated retail customers this queues 166
-# pairs, 165 of them one person (at 0.01: 227, 221; with weights trained on FEBRL4, 3 pairs of two people, where 0.02
-# queues none).
+# The only two customers with a full name (``matching.FULL_NAME_KEY``) are queued when their records under it score at
+# least this, below review: two records with a rare name and nothing else in common (another email, phone and address)
+# score about 0.03; a different birth date, or more values against, puts them lower. On the generated retail customers
+# (bench/match_quality.py) the rule queues 229 record pairs, 227 of them one person; at 0.01 it would queue 373 (359),
+# but with weights trained on FEBRL4 also 9 pairs of two people there, where 0.02 queues none.
 NAMESAKE_FLOOR = 0.02
 
 
@@ -233,15 +233,16 @@ class BatchMatcher:
             for g, s in best.items()
             if t.review <= s.probability and (s.probability < t.auto_link or g in decision.reasons)
         ]
-        # The only other record with the record's full name: queued below review too, unless the pair scores below
-        # NAMESAKE_FLOOR or another record of its golden record says they are two people (matching.FULL_NAME_KEY).
-        namesake = self._only_namesake(keys, own_golden)
-        if namesake is not None and best[namesake.golden_id].probability < t.review:
-            g = namesake.golden_id
-            if probability_of[namesake.marker] >= NAMESAKE_FLOOR and worst[g] >= CONTRADICTS:
-                top[g] = (probability_of[namesake.marker], namesake)
+        # The only other customer with the record's full name: queued below review too, unless one of its records
+        # under the name scores below NAMESAKE_FLOOR or another says they are two people (matching.FULL_NAME_KEY).
+        namesakes = self._namesakes(keys, own_golden)
+        if namesakes and best[namesakes[0].golden_id].probability < t.review:
+            g = namesakes[0].golden_id
+            closest = max(namesakes, key=lambda h: probability_of[h.marker])
+            if min(probability_of[h.marker] for h in namesakes) >= NAMESAKE_FLOOR and worst[g] >= CONTRADICTS:
+                top[g] = (probability_of[closest.marker], closest)
                 decision.reasons[g] = only_namesakes(features)
-                maybe.append((g, matching.Score(probability_of[namesake.marker])))
+                maybe.append((g, matching.Score(probability_of[closest.marker])))
         if len(sure) == 1 and own_golden is None:
             decision.link_to = sure[0][0]
             decision.review = maybe
@@ -258,20 +259,20 @@ class BatchMatcher:
         decision.review.sort(key=lambda pair: -pair[1].probability)
         return decision
 
-    def _only_namesake(self, keys: Sequence[str], own_golden: uuid.UUID | None) -> Stored | None:
-        """The other record filed under the record's full-name key (stored, or earlier in the batch) when the two are
-        the only ones there, among the stored records and the whole batch (the record's own golden record aside: a
-        changed record is stored under its old keys)."""
+    def _namesakes(self, keys: Sequence[str], own_golden: uuid.UUID | None) -> list[Stored]:
+        """The records filed under the record's full-name key (stored, or earlier in the batch) when they all belong to
+        one other golden record and no later record of the batch has the name: the two golden records are then the
+        only ones with it (the record's own golden record aside: a changed record is stored under its old keys)."""
         for key in keys:
             if not key.startswith(matching.FULL_NAME_KEY) or key in self.frequent:
                 continue
-            others = [h for h in self._index.get(key, ()) if h.golden_id != own_golden]
-            stored = sum(h.golden_id != own_golden for h in self._stored.get(key, ()))
-            # The batch's records under the key, this one included (decided without ``prescore``: the earlier ones).
-            in_batch = self._batch_names[key] or len(others) - stored + 1
-            if len(others) == 1 and stored + in_batch == 2:
-                return others[0]
-        return None
+            holders = self._index.get(key, [])
+            earlier = len(holders) - len(self._stored.get(key, ()))
+            later = (self._batch_names[key] or earlier + 1) - earlier - 1  # decided without ``prescore``: none
+            others = [h for h in holders if h.golden_id != own_golden]
+            if others and not later and len({h.golden_id for h in others}) == 1:
+                return others
+        return []
 
     def add(self, golden_id: uuid.UUID, features: dict[str, Any], keys: Sequence[str]) -> None:
         """Make a record of the batch a candidate for the records after it."""
@@ -303,8 +304,8 @@ SELECT DISTINCT h.key, NULL::bigint, NULL::uuid, NULL::jsonb FROM hits AS h WHER
 
 
 def only_namesakes(features: dict[str, Any]) -> str:
-    """The reason two records scoring below review are queued (see ``matching.FULL_NAME_KEY``)."""
-    return f"the only two records named {features['gn']} {features['fn']}, and nothing says they are two people"
+    """The reason two golden records scoring below review are queued (see ``matching.FULL_NAME_KEY``)."""
+    return f"the only two customers named {features['gn']} {features['fn']}, and nothing says they are two people"
 
 
 def contradiction(worst: float) -> str:

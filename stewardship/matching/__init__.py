@@ -11,7 +11,7 @@ stewardship.services) calls only what this module exports:
   match probability in [0, 1] and a per-field explanation.
 - ``score_many(domain, a, others) -> list[Score]``: the same against many records at once (batch scoring).
 - ``pair_candidates`` and ``score_pairs``: in-memory deduplication of a whole set (benchmarks, bulk loads);
-  ``rare_name_pairs``: the pairs of records alone under their full-name key (``FULL_NAME_KEY``).
+  ``full_name_blocks``: the records under each full-name key (``FULL_NAME_KEY``).
 
 Every scoring function takes ``weights``: per-field multipliers (``MatchSettings.weights``); ``FIELDS`` lists the
 fields by domain.
@@ -28,8 +28,8 @@ from .engine import (
     block_limit,
     blocking_keys,
     features,
+    full_name_blocks,
     pair_candidates,
-    rare_name_pairs,
     score,
     score_many,
     score_pairs,
@@ -46,8 +46,8 @@ __all__ = [
     "block_limit",
     "blocking_keys",
     "features",
+    "full_name_blocks",
     "pair_candidates",
-    "rare_name_pairs",
     "score",
     "score_many",
     "score_pairs",

@@ -5,9 +5,9 @@ records of each block against each other and decides per pair of golden records:
 - a group of golden records whose every pair scores at or above ``auto_link`` is merged (auto-merge, by rule), unless
   two of their records could not be the same person (``matcher.CONTRADICTS``): that pair is queued;
 - a group that is only chained together (A~B and B~C sure, A~C not) is queued for review, never merged blindly;
-- pairs between ``review`` and ``auto_link`` are queued, and so are the only two records with a full name
-  (``matching.FULL_NAME_KEY``) scoring below review but at least ``matcher.NAMESAKE_FLOOR``; pairs a steward rejected
-  are never proposed again.
+- pairs between ``review`` and ``auto_link`` are queued, and so are the only two golden records with a full name
+  (``matching.FULL_NAME_KEY``) when their records under it score below review but at least
+  ``matcher.NAMESAKE_FLOOR``; pairs a steward rejected are never proposed again.
 """
 
 from __future__ import annotations
@@ -100,8 +100,10 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
         blocks[key].append((record_id, golden_id, feats))
     best: dict[tuple[uuid.UUID, uuid.UUID], matching.Score] = {}
     worst: dict[tuple[uuid.UUID, uuid.UUID], float] = {}
-    # the only two records with a full name: (golden id, other golden id, features, other features) by pair
-    namesakes: dict[tuple[uuid.UUID, uuid.UUID], tuple[uuid.UUID, uuid.UUID, dict, dict]] = {}
+    # The only two customers with a full name, by pair: the closest pair of their records under it (golden id, other
+    # golden id, features, other features, score), and the lowest score of those pairs.
+    namesakes: dict[tuple[uuid.UUID, uuid.UUID], tuple[uuid.UUID, uuid.UUID, dict, dict, float]] = {}
+    namesakes_worst: dict[tuple[uuid.UUID, uuid.UUID], float] = {}
     records_seen: set[int] = set()
     for key, members in blocks.items():
         if len(members) > thresholds.max_block_size:
@@ -109,6 +111,7 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
             result.skipped_blocks += 1
             continue
         result.blocks += 1
+        only_two = key.startswith(matching.FULL_NAME_KEY) and len({m[1] for m in members}) == 2
         for i, (record_id, golden_id, feats) in enumerate(members):
             others = [m for m in members[i + 1 :] if m[1] != golden_id]
             if not others:
@@ -123,8 +126,10 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
             ):
                 pair = (golden_id, other[1]) if str(golden_id) < str(other[1]) else (other[1], golden_id)
                 worst[pair] = min(score.probability, worst.get(pair, 1.0))
-                if key.startswith(matching.FULL_NAME_KEY) and len(members) == 2:
-                    namesakes[pair] = (golden_id, other[1], feats, other[2])
+                if only_two:
+                    namesakes_worst[pair] = min(score.probability, namesakes_worst.get(pair, 1.0))
+                    if pair not in namesakes or score.probability > namesakes[pair][4]:
+                        namesakes[pair] = (golden_id, other[1], feats, other[2], score.probability)
                 if score.probability >= thresholds.review and (
                     pair not in best or score.probability > best[pair].probability
                 ):
@@ -147,11 +152,11 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
         for (a, b), score in best.items()
         if score.probability < thresholds.auto_link
     ]
-    for pair, (one, other, feats, other_feats) in namesakes.items():
-        if pair not in best and pair not in rejected and worst[pair] >= CONTRADICTS:
-            [score] = thresholds.scores(domain, feats, [other_feats], explain_all=True)
-            if score.probability >= NAMESAKE_FLOOR:
-                queued.append((one, other, score, only_namesakes(feats)))
+    for pair, (one, other, feats, other_feats, _) in namesakes.items():
+        if pair in best or pair in rejected or worst[pair] < CONTRADICTS or namesakes_worst[pair] < NAMESAKE_FLOOR:
+            continue
+        [score] = thresholds.scores(domain, feats, [other_feats], explain_all=True)
+        queued.append((one, other, score, only_namesakes(feats)))
     result.queued = len(queued)
     with transaction.atomic():
         _candidates_queue(domain, queued)

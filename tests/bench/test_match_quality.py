@@ -21,7 +21,7 @@ def test_the_pairs_ingest_queues_below_review_count_as_review_candidates():
     entities = ["agnes", "agnes", "ann", "ann", "ann2", "ann3"]
     data = Dataset("hand-made", "customer", records, entities, pairs_from_entities(entities), "as written")
     t = Thresholds(review=0.8, auto_link=0.97)
-    engine = run_engine(data, 1000)
+    engine = run_engine(data, 1000, t)
     assert queued_below_review(engine, t, engine.is_true) == 1 and queued_below_review(engine, t, ~engine.is_true) == 0
     at_review = at_threshold(engine, len(data.true_pairs), t.review, review=True)
     assert at_review["true_positives"] == 2 and at_review["recall"] == 1.0

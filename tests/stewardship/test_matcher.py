@@ -387,7 +387,7 @@ def test_the_only_two_records_with_a_full_name_are_queued_though_nothing_else_li
     [candidate] = MatchCandidate.objects.all()
     assert {str(candidate.golden_a_id), str(candidate.golden_b_id)} == {erp, cdp}
     assert candidate.score < MatchSettings.objects.get(domain="customer").review
-    assert candidate.reason == "the only two records named agnes rinbault, and nothing says they are two people"
+    assert candidate.reason == "the only two customers named agnes rinbault, and nothing says they are two people"
     fields = {e["field"]: e for e in candidate.explanation}  # explained, though below review
     assert fields["given_name"]["comparator"] == "exact" and fields["email"]["comparator"] == "missing"
     # A third Agnes Rinbault: the name is no longer the two records' alone, and she is not queued with either.
@@ -395,10 +395,27 @@ def test_the_only_two_records_with_a_full_name_are_queued_though_nothing_else_li
     assert MatchCandidate.objects.count() == 1
 
 
-def test_three_records_with_a_full_name_in_one_batch_are_not_queued_as_the_only_two(source_cdp, push):
+def test_three_customers_with_a_full_name_in_one_batch_are_not_queued_as_the_only_two(source_cdp, push):
     agnes = AGNES_CDP | {"email": None, "phone": None}  # the name alone: each pair scores 0.03
     push(source_cdp, "cdp", *[record(f"C{i}", family_name="Rinbault", **agnes) for i in range(3)])
     assert GoldenRecord.objects.count() == 3 and MatchCandidate.objects.count() == 0
+
+
+def test_a_customer_whose_records_hold_a_name_and_a_record_with_only_that_name_in_common_are_queued(
+    source_erp, source_cdp, source_loyalty, push
+):
+    erp = ingest(source_erp, push, "erp", "E1", "Rinbault", **AGNES_ERP, email="agnes.rinbault64@free.fr")
+    loyalty = dict(given_name="Agnes", country="FR", email="agnes.rinbault64@free.fr", loyalty_tier="gold")
+    assert ingest(source_loyalty, push, "loyalty", "L1", "Rinbault", **loyalty) == erp  # the email links them
+    # Her CDP record shares nothing with either (no email, a mobile): two records hold the name, one customer.
+    cdp = ingest(source_cdp, push, "cdp", "C1", "Rinbault", **AGNES_CDP | {"email": None})
+    [candidate] = MatchCandidate.objects.all()
+    assert {str(candidate.golden_a_id), str(candidate.golden_b_id)} == {erp, cdp}
+    assert "the only two customers named agnes rinbault" in candidate.reason
+    MatchCandidate.objects.all().delete()
+    _rematch()  # rematch finds the same pair
+    [candidate] = MatchCandidate.objects.all()
+    assert {str(candidate.golden_a_id), str(candidate.golden_b_id)} == {erp, cdp}
 
 
 def test_the_only_two_records_with_a_full_name_are_not_queued_when_their_score_says_two_people(
@@ -419,7 +436,7 @@ def test_rematch_queues_the_only_two_records_with_a_full_name_and_not_once_rejec
     MatchCandidate.objects.all().delete()  # as if ingest had not seen it (records loaded before the rule)
     _rematch()
     [candidate] = MatchCandidate.objects.filter(status="pending")
-    assert "the only two records named agnes rinbault" in candidate.reason
+    assert "the only two customers named agnes rinbault" in candidate.reason
     address = next(e for e in candidate.explanation if e["field"] == "address")
     erp_side = "a" if str(candidate.golden_a_id) == erp else "b"
     assert address[erp_side] == "115 pl carnot" and address["b" if erp_side == "a" else "a"] is None

@@ -571,7 +571,7 @@ def test_score_many_with_no_candidates():
     assert not math.isnan(p(customer(given_name="A"), customer(family_name="B")))
 
 
-def test_a_record_is_filed_under_its_full_name_and_the_two_alone_under_one_are_rare_name_pairs():
+def test_a_record_is_filed_under_its_full_name_and_the_blocks_of_full_names_are_listed():
     agnes, ann = dict(given_name="Agnès", family_name="Rinbault"), dict(given_name="Ann", family_name="Lee")
     records = [
         customer(**agnes),
@@ -579,9 +579,9 @@ def test_a_record_is_filed_under_its_full_name_and_the_two_alone_under_one_are_r
         *[customer(**ann) for _ in range(3)],
         customer(family_name="Rinbault"),  # no given name: no full name
         customer(given_name="Agnes", family_name="Rinbault-Morel"),
+        *[customer(given_name="Bo", family_name="Kim") for _ in range(engine.NAME_BLOCK_SIZE + 1)],
     ]
     assert "fx:agnes|rinbault" in matching.blocking_keys("customer", records[0])
     assert not any(k.startswith("fx:") for k in matching.blocking_keys("customer", records[5]))
-    left, right = matching.rare_name_pairs(records)
-    assert list(zip(left.tolist(), right.tolist(), strict=True)) == [(0, 1)]
+    assert matching.full_name_blocks(records) == [[0, 1], [2, 3, 4]]  # Bo Kim: over the name-key limit
     assert matching.block_limit("fx:ann|lee", 1000) == engine.NAME_BLOCK_SIZE
