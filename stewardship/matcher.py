@@ -129,7 +129,7 @@ class BatchMatcher:
         self.frequent: set[str] = set()
         self._index: dict[str, list[Stored]] = defaultdict(list)
         self._scored: dict[tuple[int, int], float] = {}  # (id of a batch record's features, id of a candidate's)
-        self._stored: dict[str, list[Stored]] = {}  # the stored records under each full-name key
+        self._stored_names: Counter[str] = Counter()  # the stored records under each full-name key
         self._batch_names: Counter[str] = Counter()  # the batch's records under each full-name key (``prescore``)
         if not keys:
             return
@@ -137,7 +137,9 @@ class BatchMatcher:
         for key, record_id, golden_id, feats in rows:
             if record_id not in excluded:
                 self._index[key].append(Stored(record_id, golden_id, feats))
-        self._stored = {k: list(v) for k, v in self._index.items() if k.startswith(matching.FULL_NAME_KEY)}
+        self._stored_names = Counter(
+            {k: len(v) for k, v in self._index.items() if k.startswith(matching.FULL_NAME_KEY)}
+        )
 
     def candidates(self, keys: Sequence[str]) -> list[Stored]:
         seen: set[int | tuple[uuid.UUID, int]] = set()
@@ -267,7 +269,7 @@ class BatchMatcher:
             if not key.startswith(matching.FULL_NAME_KEY) or key in self.frequent:
                 continue
             holders = self._index.get(key, [])
-            earlier = len(holders) - len(self._stored.get(key, ()))
+            earlier = len(holders) - self._stored_names[key]
             later = (self._batch_names[key] or earlier + 1) - earlier - 1  # decided without ``prescore``: none
             others = [h for h in holders if h.golden_id != own_golden]
             if others and not later and len({h.golden_id for h in others}) == 1:

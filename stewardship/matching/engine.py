@@ -171,7 +171,7 @@ def _customer_keys(f: Features) -> list[str]:
     if fs and gn:
         keys.extend(f"nm:{group[:3]}|{fs}" for group in f.get("gg", [])[:3])
         keys.append("ns:" + "|".join(sorted((norm.soundex(gn.replace(" ", "")), fs))))  # survives a swap
-        keys.append(f"{FULL_NAME_KEY}{gn}|{f['fn']}")
+        keys.append(full_name_key(f))
     if gn and "pc" in f:  # a family name mistyped or changed, the birth date too (FEBRL4: "george" / "geogre")
         keys.extend(f"gp:{group}|{f['pc']}" for group in f.get("gg", [])[:2])
     if dob and "pc" in f:
@@ -311,10 +311,14 @@ def full_name_blocks(records: Sequence[Features]) -> list[list[int]]:
     most ``NAME_BLOCK_SIZE``, by index: where the full-name rule looks for the only two customers with a name."""
     holders: dict[str, list[int]] = {}
     for i, feats in enumerate(records):
-        for key in blocking_keys(CUSTOMER, feats):
-            if key.startswith(FULL_NAME_KEY):
-                holders.setdefault(key, []).append(i)
+        if feats.get("gn") and feats.get("fs"):
+            holders.setdefault(full_name_key(feats), []).append(i)
     return [members for members in holders.values() if 2 <= len(members) <= NAME_BLOCK_SIZE]
+
+
+def full_name_key(f: Features) -> str:
+    """The key a customer record with a given name and a family name is filed under by its exact full name."""
+    return f"{FULL_NAME_KEY}{f['gn']}|{f['fn']}"[:200]
 
 
 # --- comparisons ---
