@@ -43,12 +43,13 @@ class Stored:
 # lost): the pairwise precision of the golden records that auto-links build goes from 0.995 to 0.998, their recall
 # from 0.896 to 0.882.
 CONTRADICTS = 0.01
-# The only two customers with a full name (``matching.FULL_NAME_KEY``) are queued when their records under it score at
-# least this, below review: two records with a rare name and nothing else in common (another email, phone and address)
-# score about 0.03; a different birth date, or more values against, puts them lower. On the generated retail customers
-# (bench/match_quality.py) the rule queues 229 record pairs, 227 of them one person; at 0.01 it would queue 373 (359),
-# but with weights trained on FEBRL4 also 9 pairs of two people there, where 0.02 queues none.
-NAMESAKE_FLOOR = 0.02
+# The only two customers with a full name (``matching.FULL_NAME_KEY``) are queued below review when nothing says they
+# are two people: none of the golden record's records compared scores below CONTRADICTS, and no comparison of their
+# records under the name counts more against them than a move (``matching.two_people``: another birth date does;
+# another email, phone and address do not, and are all a rare name with nothing else in common has). On the generated
+# retail customers (bench/match_quality.py) the rule queues 373 record pairs, 359 of them one person. A fixed floor on
+# the score instead (0.02 until 2026-12) queued 229 (227), and could not go lower: weights trained on FEBRL4 put two
+# people with the name, another postcode and another account at 0.012, where the postcode comparison alone says -6.
 
 
 @dataclass
@@ -235,13 +236,14 @@ class BatchMatcher:
             for g, s in best.items()
             if t.review <= s.probability and (s.probability < t.auto_link or g in decision.reasons)
         ]
-        # The only other customer with the record's full name: queued below review too, unless one of its records
-        # under the name scores below NAMESAKE_FLOOR or another says they are two people (matching.FULL_NAME_KEY).
+        # The only other customer with the record's full name: queued below review too, unless something says they are
+        # two people (see the full-name rule above).
         namesakes = self._namesakes(keys, own_golden)
-        if namesakes and best[namesakes[0].golden_id].probability < t.review:
-            g = namesakes[0].golden_id
-            closest = max(namesakes, key=lambda h: probability_of[h.marker])
-            if min(probability_of[h.marker] for h in namesakes) >= NAMESAKE_FLOOR and worst[g] >= CONTRADICTS:
+        g = namesakes[0].golden_id if namesakes else None
+        if g is not None and worst[g] >= CONTRADICTS and best[g].probability < t.review:
+            explained = t.scores(self.domain, features, [h.features for h in namesakes], explain_all=True)
+            if not any(matching.two_people(score) for score in explained):
+                closest = max(namesakes, key=lambda h: probability_of[h.marker])
                 top[g] = (probability_of[closest.marker], closest)
                 decision.reasons[g] = only_namesakes(features)
                 maybe.append((g, matching.Score(probability_of[closest.marker])))

@@ -11,7 +11,8 @@ stewardship.services) calls only what this module exports:
   match probability in [0, 1] and a per-field explanation.
 - ``score_many(domain, a, others) -> list[Score]``: the same against many records at once (batch scoring).
 - ``pair_candidates`` and ``score_pairs``: in-memory deduplication of a whole set (benchmarks, bulk loads);
-  ``full_name_blocks``: the records under each full-name key (``FULL_NAME_KEY``).
+  ``full_name_blocks``: the records under each full-name key (``FULL_NAME_KEY``); ``two_people``: whether an
+  explained pair has a comparison that says it is two people, whatever the score.
 
 Every scoring function takes ``weights``: per-field multipliers (``MatchSettings.weights``); ``FIELDS`` lists the
 fields by domain.
@@ -33,6 +34,7 @@ from .engine import (
     score,
     score_many,
     score_pairs,
+    two_people,
 )
 
 __all__ = [
@@ -51,4 +53,5 @@ __all__ = [
     "score",
     "score_many",
     "score_pairs",
+    "two_people",
 ]

@@ -61,8 +61,8 @@ NAME_BLOCK_SIZE = 50
 # Every record with a given and a family name is also filed under its exact full name. When the records under that
 # key belong to two golden records only, those are the only two customers with the name: when nothing else links them
 # (another email, phone and address: a move, a work address, a landline), they are queued for a steward all the same,
-# unless their scores say they are two people (below ``stewardship.matcher.NAMESAKE_FLOOR``: a different birth date,
-# more values against). See ``full_name_blocks``.
+# unless something says they are two people (a record scoring below ``stewardship.matcher.CONTRADICTS``, or a
+# comparison counting more against them than a move: ``two_people``). See ``full_name_blocks``.
 FULL_NAME_KEY = "fx:"
 _NAME_KEYS = ("nm:", "ns:", FULL_NAME_KEY)
 
@@ -966,6 +966,14 @@ _CAPPED = {
     "twins": f"given names only alike: the pair capped at {TWIN_CAP:g} bits",
     "name_change": "same given name and their own email, mobile or account: a new family name is no evidence against",
 }
+
+
+def two_people(score: Score) -> bool:
+    """Whether one comparison of an explained pair counts more against it than a move does (``LOCATION_FLOOR``, the
+    most a different address costs): under the engine's weights a different birth date (-12 bits) or given name; under
+    weights trained on the data, also a value EM found the records of one person hardly ever disagree on there (FEBRL's
+    postcode, -6). Another email, phone or address (-1.5 to -3) is not: people have several, and move. Caps aside."""
+    return any(e.weight < LOCATION_FLOOR for e in score.explanation if e.field not in _CAPPED)
 
 
 def _probability(log2_odds: np.ndarray) -> np.ndarray:

@@ -430,6 +430,39 @@ def test_the_only_two_records_with_a_full_name_are_not_queued_when_their_score_s
     assert GoldenRecord.objects.count() == 2 and MatchCandidate.objects.count() == 0
 
 
+@pytest.mark.parametrize("by_rematch", [False, True], ids=["ingest", "rematch"])
+def test_the_only_two_records_with_a_full_name_and_an_email_each_are_queued(source_erp, source_cdp, push, by_rematch):
+    # Another email is what a person with two mailboxes has (-1.5 bits: 0.011), not a sign of two people.
+    erp = ingest(source_erp, push, "erp", "E1", "Rinbault", **AGNES_ERP, email="a.rinbault@orange.fr")
+    cdp = ingest(source_cdp, push, "cdp", "C1", "Rinbault", **AGNES_CDP)
+    if by_rematch:
+        MatchCandidate.objects.all().delete()
+        _rematch()
+    [candidate] = MatchCandidate.objects.all()
+    assert {str(candidate.golden_a_id), str(candidate.golden_b_id)} == {erp, cdp}
+    assert 0.01 < candidate.score < 0.02 and "the only two customers named agnes rinbault" in candidate.reason
+
+
+@pytest.mark.parametrize("postcode_bits, queued", [(-2.0, True), (-6.0, False)])
+@pytest.mark.parametrize("by_rematch", [False, True], ids=["ingest", "rematch"])
+def test_the_only_two_records_with_a_full_name_are_not_queued_when_a_comparison_says_two_people(
+    source_erp, source_cdp, push, by_rematch, postcode_bits, queued
+):
+    # Weights trained on data where one person's records hardly ever disagree on the postcode (FEBRL's): another
+    # postcode says two people, whatever the pair scores (0.11 here, a prior of -14 bits).
+    model = matching.Model.default("customer").as_dict()
+    model["prior"] = -14.0
+    model["levels"]["postal_code"][-1] = postcode_bits
+    MatchSettings.objects.update_or_create(domain="customer", defaults={"model": model})
+    ingest(source_erp, push, "erp", "E1", "Rinbault", **AGNES_ERP)
+    ingest(source_cdp, push, "cdp", "C1", "Rinbault", **AGNES_CDP, postal_code="69001")
+    if by_rematch:
+        MatchCandidate.objects.all().delete()
+        _rematch()
+    assert GoldenRecord.objects.count() == 2
+    assert MatchCandidate.objects.filter(reason__startswith="the only two customers").count() == int(queued)
+
+
 def test_rematch_queues_the_only_two_records_with_a_full_name_and_not_once_rejected(
     source_erp, source_cdp, push, steward
 ):

@@ -137,6 +137,32 @@ def test_a_different_birth_date_keeps_namesakes_apart():
     assert p(customer(**ROBERT), namesake) < REVIEW
 
 
+def test_two_people_is_a_comparison_stronger_against_than_a_move_not_the_score():
+    """``two_people``: another birth date says two people; another email, phone and address (a second mailbox, a
+    move) do not; a trained model's strong evidence against counts too."""
+    robert = customer(**ROBERT)
+    name = dict(given_name="Robert", family_name="Smith", country="GB")
+    moved = customer(
+        **name,
+        email="bob@example.org",
+        phone="+44 7700 900123",
+        address_line1="3 Park Road",
+        postal_code="LS1 4AB",
+        city="Leeds",
+    )
+    born = customer(**name, birth_date="1975-11-30")
+    assert not matching.two_people(engine.score("customer", robert, moved))
+    assert matching.two_people(engine.score("customer", robert, born))
+    trained = matching.Model.default("customer").as_dict()
+    trained["levels"]["postal_code"][-1] = -6.0  # FEBRL4's, where one person's postcode hardly ever changes
+    model = matching.Model.from_dict("customer", trained)
+    assert matching.two_people(engine.score("customer", robert, moved, model=model))
+    # What a cap takes away is no evidence against: the same record twice, its shared fields held at HOUSEHOLD_CAP.
+    capped = engine.score("customer", robert, robert)
+    assert any(e.field == "household" and e.weight < engine.LOCATION_FLOOR for e in capped.explanation)
+    assert not matching.two_people(capped)
+
+
 def test_a_birth_date_typo_or_day_month_swap_is_not_evidence_against():
     typo = engine.score("customer", customer(**ROBERT), customer(**ROBERT | {"birth_date": "1980-02-04"}))
     [dob] = [e for e in typo.explanation if e.field == "birth_date"]
