@@ -18,7 +18,8 @@ is a false negative; a pair is predicted a match when its score is at or above t
   and the golden records that linking builds from those pairs, transitively, scored pairwise (golden P at auto_link,
   golden R at review): a record joins others through a third, and one false link merges two people; at auto_link
   refusing, as ingest and rematch do, a link where two records of the golden records joined score below
-  ``matcher.CONTRADICTS`` (how many it refused is shown);
+  ``matcher.CONTRADICTS`` (how many it refused is shown); and the review queue as stewards see it: one candidate per
+  pair of those golden records, however many record pairs join them (and how many hold one person);
 - per customer data set, the true pairs that share no identifying value at all (only names could link them), and
   the recall of auto-links + review candidates on the others ("beyond names");
 - for the generated retail data: recall per hard case, and how the look-alikes that must stay apart (households,
@@ -253,6 +254,19 @@ def _link_unless_contradicted(n: int, s: Scored, threshold: float, contradicts: 
     return label, refused
 
 
+def golden_candidates(n: int, s: Scored, t: Thresholds) -> dict[str, int]:
+    """The review queue as stewards see it: one candidate per pair of the golden records that auto-links build (see
+    ``golden_records``) joined by a pair in the review band, a link refused or a pair a rule queues; and how many of
+    those pairs of golden records hold one person (a true pair across them)."""
+    label, _ = _link_unless_contradicted(n, s, t.auto_link, CONTRADICTS)
+    reviewed = s.reviewed(t.review)
+    left, right = (label[side] for side in np.divmod(s.keys[reviewed], n))
+    across = left != right
+    pairs = np.minimum(left, right)[across] * n + np.maximum(left, right)[across]
+    one_person = pairs[s.is_true[reviewed][across]]
+    return {"candidates": len(np.unique(pairs)), "one_person": len(np.unique(one_person))}
+
+
 def evaluate(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
     n_true = len(dataset.true_pairs)
     review_band = s.reviewed(t.review) & (s.scores < t.auto_link)
@@ -289,6 +303,7 @@ def evaluate(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
         },
         "golden_auto_link": golden_records(dataset, s, t.auto_link, CONTRADICTS),
         "golden_auto_review": golden_records(dataset, s, t.review, review=True),
+        "golden_candidates": golden_candidates(dataset.n, s, t),
         "seconds": {k: round(v, 3) for k, v in s.seconds.items()},
         "notes": s.notes,
     }
@@ -420,7 +435,7 @@ PAIRWISE_HEADERS = (
 MDM_HEADERS = (
     "data set|matcher|auto-link precision|auto-link recall|auto+review recall|(beyond names)|"
     "review share of true pairs|review queue|golden P (auto)|golden R (auto+review)|golden records (largest)|"
-    "links refused"
+    "links refused|golden candidates (one person)"
 ).split("|")
 
 
@@ -459,6 +474,7 @@ def _mdm_row(r: dict[str, Any]) -> list[str]:
         *(cell(auto["precision"], "auto_precision"), cell(review["recall"], "auto_review_recall")),
         f"{auto['golden_records']} ({auto['largest']})",
         str(auto["links_refused"]),
+        f"{m['golden_candidates']['candidates']} ({m['golden_candidates']['one_person']})",
     ]
 
 
@@ -470,7 +486,8 @@ def print_report(results: list[dict[str, Any]], t: Thresholds) -> None:
     print(_table(PAIRWISE_HEADERS, [_pairwise_row(r) for r in results]))
     print(
         "\nMDM view (targets on the retail data). Pairwise as scored, then 'golden': the golden records linking builds "
-        "from those pairs, transitively, scored pairwise (every two records in one golden record count as a match)"
+        "from those pairs, transitively, scored pairwise (every two records in one golden record count as a match); "
+        "golden candidates: the review queue as stewards see it, one candidate per pair of golden records"
     )
     print(_table(MDM_HEADERS, [_mdm_row(r) for r in results]))
 
