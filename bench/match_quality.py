@@ -14,7 +14,8 @@ is a false negative; a pair is predicted a match when its score is at or above t
 - MDM view: precision of the auto-links; recall of auto-links + review candidates; review candidates (true pairs
   scored in [review, auto_link)) as a share of the true pairs; review queue (every candidate pair in that band);
   review candidates include, for the engine, the pairs ingest queues below review: the only two golden records with a
-  full name when nothing says they are two people (``matching.FULL_NAME_KEY``; their count is printed);
+  full name, their records under it scoring at least ``matcher.NAMESAKE_FLOOR`` and none of their comparisons saying
+  two people (``matching.FULL_NAME_KEY``, ``matching.two_people``; their count is printed);
   and the golden records that linking builds from those pairs, transitively, scored pairwise (golden P at auto_link,
   golden R at review): a record joins others through a third, and one false link merges two people; at auto_link
   refusing, as ingest and rematch do, a link where two records of the golden records joined score below
@@ -54,7 +55,7 @@ django.setup()
 from bench import quality_data  # noqa: E402
 from bench.quality_data import Dataset, pair_keys  # noqa: E402
 from stewardship import matching  # noqa: E402
-from stewardship.matcher import CONTRADICTS  # noqa: E402
+from stewardship.matcher import CONTRADICTS, NAMESAKE_FLOOR  # noqa: E402
 from stewardship.matching.training import train  # noqa: E402
 from stewardship.models import MatchSettings  # noqa: E402
 
@@ -141,7 +142,7 @@ def namesakes(
 ) -> np.ndarray:
     """Which pairs of ``s`` the full-name rule queues: in a full-name block (``matching.full_name_blocks``) whose
     records belong to two golden records only (those linking at ``auto_link`` builds, see ``golden_records``), the
-    pairs across the two, when none of them scores below ``matcher.CONTRADICTS`` and ``two_people`` (records i, j:
+    pairs across the two, when none of them scores below ``matcher.NAMESAKE_FLOOR`` and ``two_people`` (records i, j:
     ``matching.two_people`` of the pair) holds for none."""
     label, _ = _link_unless_contradicted(n, s, auto_link, CONTRADICTS)
     score_of = dict(zip(s.keys.tolist(), s.scores.tolist(), strict=True))
@@ -151,7 +152,7 @@ def namesakes(
             continue
         across = [i * n + j for i in members for j in members if i < j and label[i] != label[j]]
         scores = [score_of.get(key) for key in across]
-        if all(p is not None and p >= CONTRADICTS for p in scores) and not any(
+        if all(p is not None and p >= NAMESAKE_FLOOR for p in scores) and not any(
             two_people(*divmod(key, n)) for key in across
         ):
             queued += across

@@ -43,13 +43,17 @@ class Stored:
 # lost): the pairwise precision of the golden records that auto-links build goes from 0.995 to 0.998, their recall
 # from 0.896 to 0.882.
 CONTRADICTS = 0.01
-# The only two customers with a full name (``matching.FULL_NAME_KEY``) are queued below review when nothing says they
-# are two people: none of the golden record's records compared scores below CONTRADICTS, and no comparison of their
-# records under the name counts more against them than a move (``matching.two_people``: another birth date does;
-# another email, phone and address do not, and are all a rare name with nothing else in common has). On the generated
-# retail customers (bench/match_quality.py) the rule queues 373 record pairs, 359 of them one person. A fixed floor on
-# the score instead (0.02 until 2026-12) queued 229 (227), and could not go lower: weights trained on FEBRL4 put two
-# people with the name, another postcode and another account at 0.012, where the postcode comparison alone says -6.
+# The only two customers with a full name (``matching.FULL_NAME_KEY``) are queued below review when their records
+# under it score at least this and nothing says they are two people: no record of the golden record scores below
+# CONTRADICTS, and no comparison of their records under the name counts more against them than a move
+# (``matching.two_people``: another birth date does; with weights trained on FEBRL4, another postcode does, -6 bits,
+# where two people with the name and another account score 0.012 in all). Two records with a rare name and nothing
+# else in common score 0.03; another email on each 0.011, which the floor keeps out: on the generated retail customers
+# (bench/match_quality.py) queueing those too would bring 132 more record pairs of one person and 12 of two people at
+# 20,000 customers, but at 100,000 only 516 of one person for 311 of two people (names are shared by chance more often
+# as customers grow), and in the demo, whose names are crowded, 158 candidates all of two people. At 0.02 the rule
+# queues 229 record pairs, 227 of them one person (at 100,000 customers 997, 935 of them one person).
+NAMESAKE_FLOOR = 0.02
 
 
 @dataclass
@@ -240,7 +244,8 @@ class BatchMatcher:
         # two people (see the full-name rule above).
         namesakes = self._namesakes(keys, own_golden)
         g = namesakes[0].golden_id if namesakes else None
-        if g is not None and worst[g] >= CONTRADICTS and best[g].probability < t.review:
+        lowest = min((probability_of[h.marker] for h in namesakes), default=0.0)
+        if g is not None and lowest >= NAMESAKE_FLOOR and worst[g] >= CONTRADICTS and best[g].probability < t.review:
             explained = t.scores(self.domain, features, [h.features for h in namesakes], explain_all=True)
             if not any(matching.two_people(score) for score in explained):
                 closest = max(namesakes, key=lambda h: probability_of[h.marker])

@@ -6,8 +6,9 @@ records of each block against each other and decides per pair of golden records:
   two of their records could not be the same person (``matcher.CONTRADICTS``): that pair is queued;
 - a group that is only chained together (A~B and B~C sure, A~C not) is queued for review, never merged blindly;
 - pairs between ``review`` and ``auto_link`` are queued, and so are the only two golden records with a full name
-  (``matching.FULL_NAME_KEY``) when their records under it score below review and nothing says they are two people
-  (``matcher.CONTRADICTS``, ``matching.two_people``); pairs a steward rejected are never proposed again.
+  (``matching.FULL_NAME_KEY``) when their records under it score below review but at least
+  ``matcher.NAMESAKE_FLOOR`` and nothing says they are two people (``matcher.CONTRADICTS``, ``matching.two_people``);
+  pairs a steward rejected are never proposed again.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from django.db.models import Count
 
 from .. import db, domains, matching
 from ..errors import Conflict, ValidationFailed
-from ..matcher import CONTRADICTS, Thresholds, contradiction, only_namesakes, rejected_goldens
+from ..matcher import CONTRADICTS, NAMESAKE_FLOOR, Thresholds, contradiction, only_namesakes, rejected_goldens
 from ..matching.training import train
 from ..models import BlockingKey, ChangeReason, GoldenStatus, MatchSettings, SourceRecord
 from .core import _candidates_queue
@@ -101,9 +102,10 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
     best: dict[tuple[uuid.UUID, uuid.UUID], matching.Score] = {}
     worst: dict[tuple[uuid.UUID, uuid.UUID], float] = {}
     # The only two customers with a full name, by pair: the closest pair of their records under it (golden id, other
-    # golden id, features, explained score), and the pairs a comparison says are two people (matching.two_people).
+    # golden id, features, explained score), and the pairs that score below NAMESAKE_FLOOR or that a comparison says
+    # are two people (matching.two_people).
     namesakes: dict[tuple[uuid.UUID, uuid.UUID], tuple[uuid.UUID, uuid.UUID, dict, matching.Score]] = {}
-    two_people: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    kept_apart: set[tuple[uuid.UUID, uuid.UUID]] = set()
     records_seen: set[int] = set()
     for key, members in blocks.items():
         if len(members) > thresholds.max_block_size:
@@ -127,8 +129,8 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
                 pair = (golden_id, other[1]) if str(golden_id) < str(other[1]) else (other[1], golden_id)
                 worst[pair] = min(score.probability, worst.get(pair, 1.0))
                 if only_two:
-                    if matching.two_people(score):
-                        two_people.add(pair)
+                    if score.probability < NAMESAKE_FLOOR or matching.two_people(score):
+                        kept_apart.add(pair)
                     if pair not in namesakes or score.probability > namesakes[pair][3].probability:
                         namesakes[pair] = (golden_id, other[1], feats, score)
                 if score.probability >= thresholds.review and (
@@ -154,7 +156,7 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
         if score.probability < thresholds.auto_link
     ]
     for pair, (one, other, feats, score) in namesakes.items():
-        if pair in best or pair in rejected or pair in two_people or worst[pair] < CONTRADICTS:
+        if pair in best or pair in rejected or pair in kept_apart or worst[pair] < CONTRADICTS:
             continue
         queued.append((one, other, score, only_namesakes(feats)))
     result.queued = len(queued)

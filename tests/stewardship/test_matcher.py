@@ -431,16 +431,16 @@ def test_the_only_two_records_with_a_full_name_are_not_queued_when_their_score_s
 
 
 @pytest.mark.parametrize("by_rematch", [False, True], ids=["ingest", "rematch"])
-def test_the_only_two_records_with_a_full_name_and_an_email_each_are_queued(source_erp, source_cdp, push, by_rematch):
-    # Another email is what a person with two mailboxes has (-1.5 bits: 0.011), not a sign of two people.
-    erp = ingest(source_erp, push, "erp", "E1", "Rinbault", **AGNES_ERP, email="a.rinbault@orange.fr")
-    cdp = ingest(source_cdp, push, "cdp", "C1", "Rinbault", **AGNES_CDP)
+def test_the_only_two_records_with_a_full_name_and_an_email_each_are_not_queued(
+    source_erp, source_cdp, push, by_rematch
+):
+    # Another email on each (0.011, below NAMESAKE_FLOOR): one person with two mailboxes, or two people with the name,
+    # which grows likelier as customers grow (matcher.NAMESAKE_FLOOR).
+    ingest(source_erp, push, "erp", "E1", "Rinbault", **AGNES_ERP, email="a.rinbault@orange.fr")
+    ingest(source_cdp, push, "cdp", "C1", "Rinbault", **AGNES_CDP)
     if by_rematch:
-        MatchCandidate.objects.all().delete()
         _rematch()
-    [candidate] = MatchCandidate.objects.all()
-    assert {str(candidate.golden_a_id), str(candidate.golden_b_id)} == {erp, cdp}
-    assert 0.01 < candidate.score < 0.02 and "the only two customers named agnes rinbault" in candidate.reason
+    assert GoldenRecord.objects.count() == 2 and MatchCandidate.objects.count() == 0
 
 
 @pytest.mark.parametrize("postcode_bits, queued", [(-2.0, True), (-6.0, False)])
