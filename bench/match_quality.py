@@ -14,8 +14,8 @@ is a false negative; a pair is predicted a match when its score is at or above t
 - MDM view: precision of the auto-links; recall of auto-links + review candidates; review candidates (true pairs
   scored in [review, auto_link)) as a share of the true pairs; review queue (every candidate pair in that band);
   review candidates include, for the engine, the pairs ingest queues below review: the only two golden records with a
-  full name, their records under it scoring at least ``matcher.NAMESAKE_FLOOR`` and none of their comparisons saying
-  two people (``matching.FULL_NAME_KEY``, ``matching.two_people``; their count is printed);
+  full name, when the rule keeps none of their pairs under it apart (``matching.FULL_NAME_KEY``,
+  ``matcher.kept_apart``; their count is printed);
   and the golden records that linking builds from those pairs, transitively, scored pairwise (golden P at auto_link,
   golden R at review): a record joins others through a third, and one false link merges two people; at auto_link
   refusing, as ingest and rematch do, a link where two records of the golden records joined score below
@@ -55,7 +55,7 @@ django.setup()
 from bench import quality_data  # noqa: E402
 from bench.quality_data import Dataset, pair_keys  # noqa: E402
 from stewardship import matching  # noqa: E402
-from stewardship.matcher import CONTRADICTS, NAMESAKE_FLOOR  # noqa: E402
+from stewardship.matcher import CONTRADICTS, kept_apart  # noqa: E402
 from stewardship.matching.training import train  # noqa: E402
 from stewardship.models import MatchSettings  # noqa: E402
 
@@ -127,10 +127,10 @@ def run_engine(dataset: Dataset, max_block_size: int, t: Thresholds, *, trained:
     result.seconds = timings
     if dataset.domain == matching.engine.CUSTOMER:
 
-        def two_people(i: int, j: int) -> bool:
-            return matching.two_people(matching.score(dataset.domain, feats[i], feats[j], model=model))
+        def apart(i: int, j: int) -> bool:
+            return kept_apart(matching.score(dataset.domain, feats[i], feats[j], model=model))
 
-        result.queued = namesakes(dataset.n, result, matching.full_name_blocks(feats), t.auto_link, two_people)
+        result.queued = namesakes(dataset.n, result, matching.full_name_blocks(feats), t.auto_link, apart)
     if oversized:
         shown = ", ".join(str(k) for k in list(oversized)[:5])
         result.notes.append(f"{len(oversized)} blocking keys over {max_block_size} records left out ({shown}, ...)")
@@ -138,23 +138,20 @@ def run_engine(dataset: Dataset, max_block_size: int, t: Thresholds, *, trained:
 
 
 def namesakes(
-    n: int, s: Scored, blocks: list[list[int]], auto_link: float, two_people: Callable[[int, int], bool]
+    n: int, s: Scored, blocks: list[list[int]], auto_link: float, apart: Callable[[int, int], bool]
 ) -> np.ndarray:
     """Which pairs of ``s`` the full-name rule queues: in a full-name block (``matching.full_name_blocks``) whose
     records belong to two golden records only (those linking at ``auto_link`` builds, see ``golden_records``), the
-    pairs across the two, when none of them scores below ``matcher.NAMESAKE_FLOOR`` and ``two_people`` (records i, j:
-    ``matching.two_people`` of the pair) holds for none."""
+    pairs across the two, when every one was scored and ``apart`` (records i, j: ``matcher.kept_apart`` of the pair)
+    holds for none."""
     label, _ = _link_unless_contradicted(n, s, auto_link, CONTRADICTS)
-    score_of = dict(zip(s.keys.tolist(), s.scores.tolist(), strict=True))
+    scored = set(s.keys.tolist())
     queued: list[int] = []
     for members in blocks:
         if len({label[i] for i in members}) != 2:
             continue
         across = [i * n + j for i in members for j in members if i < j and label[i] != label[j]]
-        scores = [score_of.get(key) for key in across]
-        if all(p is not None and p >= NAMESAKE_FLOOR for p in scores) and not any(
-            two_people(*divmod(key, n)) for key in across
-        ):
+        if all(key in scored for key in across) and not any(apart(*divmod(key, n)) for key in across):
             queued += across
     return np.isin(s.keys, queued)
 

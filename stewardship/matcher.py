@@ -224,12 +224,10 @@ class BatchMatcher:
         # worst.
         top: dict[uuid.UUID, tuple[float, Stored]] = {}
         worst: dict[uuid.UUID, float] = {}
-        probability_of: dict[int | tuple[uuid.UUID, int], float] = {}
         for candidate, probability in zip(stored, self._probabilities(features, stored), strict=True):
             if candidate.golden_id not in top or probability > top[candidate.golden_id][0]:
                 top[candidate.golden_id] = (probability, candidate)
             worst[candidate.golden_id] = min(probability, worst.get(candidate.golden_id, 1.0))
-            probability_of[candidate.marker] = probability
         best = {g: matching.Score(p) for g, (p, _) in top.items()}
         t = self.thresholds
         for g, score in best.items():
@@ -245,14 +243,13 @@ class BatchMatcher:
         # two people (see the full-name rule above).
         namesakes = self._namesakes(keys, own_golden)
         g = namesakes[0].golden_id if namesakes else None
-        lowest = min((probability_of[h.marker] for h in namesakes), default=0.0)
-        if g is not None and lowest >= NAMESAKE_FLOOR and worst[g] >= CONTRADICTS and best[g].probability < t.review:
+        if g is not None and worst[g] >= CONTRADICTS and best[g].probability < t.review:
             explained = t.scores(self.domain, features, [h.features for h in namesakes], explain_all=True)
-            if not any(matching.two_people(score) for score in explained):
-                closest = max(namesakes, key=lambda h: probability_of[h.marker])
-                top[g] = (probability_of[closest.marker], closest)
+            if not any(kept_apart(score) for score in explained):
+                k = max(range(len(namesakes)), key=lambda i: explained[i].probability)
+                top[g] = (explained[k].probability, namesakes[k])
                 decision.reasons[g] = only_namesakes(features)
-                maybe.append((g, matching.Score(probability_of[closest.marker])))
+                maybe.append((g, explained[k]))
         if len(sure) == 1 and own_golden is None:
             decision.link_to = sure[0][0]
             decision.review = maybe
@@ -262,10 +259,11 @@ class BatchMatcher:
         else:
             decision.review = sure + maybe
             decision.reason = "changed record" if own_golden else "score between review and auto-link thresholds"
-        if decision.review:
-            others = [top[g][1].features for g, _ in decision.review]
-            explained = t.scores(self.domain, features, others, explain_all=True)
-            decision.review = [(g, result) for (g, _), result in zip(decision.review, explained, strict=True)]
+        unexplained = [i for i, (_, score) in enumerate(decision.review) if not score.explanation]
+        if unexplained:
+            others = [top[decision.review[i][0]][1].features for i in unexplained]
+            for i, result in zip(unexplained, t.scores(self.domain, features, others, explain_all=True), strict=True):
+                decision.review[i] = (decision.review[i][0], result)
         decision.review.sort(key=lambda pair: -pair[1].probability)
         return decision
 
@@ -311,6 +309,11 @@ WHERE h.n <= h.lim
 UNION ALL
 SELECT DISTINCT h.key, NULL::bigint, NULL::uuid, NULL::jsonb FROM hits AS h WHERE h.n > h.lim
 """
+
+
+def kept_apart(score: matching.Score) -> bool:
+    """Whether an explained pair of namesakes stays apart under the full-name rule (``NAMESAKE_FLOOR``)."""
+    return score.probability < NAMESAKE_FLOOR or matching.two_people(score)
 
 
 def only_namesakes(features: dict[str, Any]) -> str:

@@ -26,7 +26,7 @@ from django.db.models import Count
 
 from .. import db, domains, matching
 from ..errors import Conflict, ValidationFailed
-from ..matcher import CONTRADICTS, NAMESAKE_FLOOR, Thresholds, contradiction, only_namesakes, rejected_goldens
+from ..matcher import CONTRADICTS, Thresholds, contradiction, kept_apart, only_namesakes, rejected_goldens
 from ..matching.training import train
 from ..models import BlockingKey, ChangeReason, GoldenStatus, MatchSettings, SourceRecord
 from .core import _candidates_queue
@@ -102,10 +102,9 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
     best: dict[tuple[uuid.UUID, uuid.UUID], matching.Score] = {}
     worst: dict[tuple[uuid.UUID, uuid.UUID], float] = {}
     # The only two customers with a full name, by pair: the closest pair of their records under it (golden id, other
-    # golden id, features, explained score), and the pairs that score below NAMESAKE_FLOOR or that a comparison says
-    # are two people (matching.two_people).
+    # golden id, features, explained score), and the pairs the rule keeps apart (matcher.kept_apart).
     namesakes: dict[tuple[uuid.UUID, uuid.UUID], tuple[uuid.UUID, uuid.UUID, dict, matching.Score]] = {}
-    kept_apart: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    apart: set[tuple[uuid.UUID, uuid.UUID]] = set()
     records_seen: set[int] = set()
     for key, members in blocks.items():
         if len(members) > thresholds.max_block_size:
@@ -129,8 +128,8 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
                 pair = (golden_id, other[1]) if str(golden_id) < str(other[1]) else (other[1], golden_id)
                 worst[pair] = min(score.probability, worst.get(pair, 1.0))
                 if only_two:
-                    if score.probability < NAMESAKE_FLOOR or matching.two_people(score):
-                        kept_apart.add(pair)
+                    if kept_apart(score):
+                        apart.add(pair)
                     if pair not in namesakes or score.probability > namesakes[pair][3].probability:
                         namesakes[pair] = (golden_id, other[1], feats, score)
                 if score.probability >= thresholds.review and (
@@ -156,7 +155,7 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
         if score.probability < thresholds.auto_link
     ]
     for pair, (one, other, feats, score) in namesakes.items():
-        if pair in best or pair in rejected or pair in kept_apart or worst[pair] < CONTRADICTS:
+        if pair in best or pair in rejected or pair in apart or worst[pair] < CONTRADICTS:
             continue
         queued.append((one, other, score, only_namesakes(feats)))
     result.queued = len(queued)
