@@ -163,6 +163,11 @@ def _customer_keys(f: Features) -> list[str]:
     if "ac" in f:
         keys.append(f"ac:{f['ac']}")
     fs, gn, dob = f.get("fs"), f.get("gn", ""), f.get("db")
+    groups = f.get("gg", [])
+    if not gn and f.get("ge"):
+        # Without a given name, the one its email holds (``_given_name`` compares it): a shop account
+        # "arthur.watingshaw@" with no postcode and the ERP's Arthur Watingshaw with no email share no other key.
+        gn, groups = f["ge"], list(name_groups(f["ge"]))
     if fs and "pc" in f:
         keys.append(f"fp:{fs}|{f['pc']}")
     if dob and gn:
@@ -170,11 +175,12 @@ def _customer_keys(f: Features) -> list[str]:
     if dob and fs:
         keys.append(f"df:{dob}|{fs}")
     if fs and gn:
-        keys.extend(f"nm:{group[:3]}|{fs}" for group in f.get("gg", [])[:3])
+        keys.extend(f"nm:{group[:3]}|{fs}" for group in groups[:3])
         keys.append("ns:" + "|".join(sorted((norm.soundex(gn.replace(" ", "")), fs))))  # survives a swap
-        keys.append(full_name_key(f))
+        if "gn" in f:  # the full-name rule's key: a name of the record's own
+            keys.append(full_name_key(f))
     if gn and "pc" in f:  # a family name mistyped or changed, the birth date too (FEBRL4: "george" / "geogre")
-        keys.extend(f"gp:{group}|{f['pc']}" for group in f.get("gg", [])[:2])
+        keys.extend(f"gp:{group}|{f['pc']}" for group in groups[:2])
     if dob and "pc" in f:
         keys.append(f"dp:{dob}|{f['pc']}")
     if "an" in f and "pc" in f:

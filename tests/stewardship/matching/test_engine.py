@@ -561,6 +561,17 @@ def test_nickname_pairs_share_a_blocking_key():
     assert set(matching.blocking_keys("customer", a)) & set(matching.blocking_keys("customer", b))
 
 
+def test_without_a_given_name_the_one_in_the_email_files_the_record_under_the_name_keys():
+    # A shop account with no given name and no postcode; the ERP's record with no email: no key in common but names.
+    shop = customer(family_name="Watingshaw", email="arthur.watingshaw@outlook.com", address_line1="4 Alexandra Lane")
+    erp = customer(given_name="Arthur", family_name="Watingshaw", postal_code="B15 5FY", address_line1="4 Alexandra Ln")
+    shared = set(matching.blocking_keys("customer", shop)) & set(matching.blocking_keys("customer", erp))
+    assert shared == {"nm:art|W352", "ns:A636|W352"}
+    assert p(shop, erp) >= 0.8  # what blocking now lets the scorer see
+    # The full-name rule's key stays a name of the record's own.
+    assert not any(k.startswith(engine.FULL_NAME_KEY) for k in matching.blocking_keys("customer", shop))
+
+
 def test_pair_candidates_pairs_each_sharing_pair_once_and_reports_oversized_blocks():
     people = [customer(given_name="Ann", family_name="Lee", email=f"a{i}@x.com", postal_code="N1") for i in range(5)]
     people.append(customer(given_name="Bo", family_name="Kim", email="a0@x.com"))
