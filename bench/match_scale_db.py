@@ -351,6 +351,7 @@ class Stopwatch:
             (db, "bulk_insert", "copy"),
         ]
         self.originals = [getattr(owner, name) for owner, name, _ in self.targets]
+        self.small_insert = db.SMALL_INSERT
 
     def _wrap(self, function: Callable[..., Any], bucket: str) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
@@ -360,7 +361,7 @@ class Stopwatch:
             finally:
                 elapsed = time.perf_counter() - started
                 self.seconds[bucket] += elapsed
-                if bucket == "copy" and args and args[0]:
+                if bucket == "copy" and args and len(args[0]) > self.small_insert:  # fewer: an INSERT, logged
                     self.queries.add(f"COPY {type(args[0][0])._meta.db_table} ({len(args[0])} rows)", elapsed)
                 elif bucket == "commit":
                     self.queries.add("COMMIT", elapsed)

@@ -38,9 +38,15 @@ def bulk_update(objs: Sequence[Model], fields: Sequence[str], batch_size: int = 
             )
 
 
+# Up to this many rows go in one INSERT: COPY costs two round trips (the command, then the data), an INSERT one, and
+# a single-record upsert writes three or four tables (measured: 0.31 ms a one-row COPY, 0.16 ms a one-row INSERT).
+SMALL_INSERT = 20
+
+
 def bulk_insert(objs: Sequence[Model]) -> None:
-    """Insert rows without reading back generated keys. On PostgreSQL through ``COPY ... FROM STDIN`` (the fastest
-    bulk path: no statement to parse, no per-element escaping); elsewhere Django's ``bulk_create``."""
+    """Insert rows without reading back generated keys. On PostgreSQL a few rows in one ``INSERT``, more through
+    ``COPY ... FROM STDIN`` (the fastest bulk path: no statement to parse, no per-element escaping); elsewhere
+    Django's ``bulk_create``."""
     if not objs:
         return
     model = type(objs[0])
@@ -51,9 +57,15 @@ def bulk_insert(objs: Sequence[Model]) -> None:
     fields = [f for f in meta.concrete_fields if not (f.primary_key and f.get_internal_type().endswith("AutoField"))]
     names = ", ".join(f'"{f.column}"' for f in fields)
     conn = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a thread-local lookup per use
+    rows = ([f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields] for obj in objs)
+    if len(objs) <= SMALL_INSERT:
+        values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(objs))
+        with conn.cursor() as cursor:
+            cursor.execute(f'INSERT INTO "{meta.db_table}" ({names}) VALUES {values}', [v for row in rows for v in row])
+        return
     with conn.cursor() as cursor, cursor.cursor.copy(f'COPY "{meta.db_table}" ({names}) FROM STDIN') as copy:
-        for obj in objs:
-            copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields])
+        for row in rows:
+            copy.write_row(row)
 
 
 def advisory_xact_locks(namespace: str, keys: Iterable[str]) -> None:
