@@ -252,13 +252,14 @@ class BatchMatcher:
                 maybe.append((g, explained[k]))
         if len(sure) == 1 and own_golden is None:
             decision.link_to = sure[0][0]
-            decision.review = maybe
+            decision.review = maybe  # what else it resembles, from the golden record it joins
+            decision.reason = BETWEEN
         elif len(sure) > 1 and own_golden is None:
             decision.review = sure + maybe
             decision.reason = f"fits {len(sure)} golden records above the auto-link threshold"
         else:
             decision.review = sure + maybe
-            decision.reason = "changed record" if own_golden else "score between review and auto-link thresholds"
+            decision.reason = "changed record" if own_golden else BETWEEN
         unexplained = [i for i, (_, score) in enumerate(decision.review) if not score.explanation]
         if unexplained:
             others = [top[decision.review[i][0]][1].features for i in unexplained]
@@ -309,6 +310,9 @@ WHERE h.n <= h.lim
 UNION ALL
 SELECT DISTINCT h.key, NULL::bigint, NULL::uuid, NULL::jsonb FROM hits AS h WHERE h.n > h.lim
 """
+
+
+BETWEEN = "score between review and auto-link thresholds"  # the reason of a candidate in the review band
 
 
 def kept_apart(score: matching.Score) -> bool:

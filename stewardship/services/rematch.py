@@ -26,7 +26,7 @@ from django.db.models import Count
 
 from .. import db, domains, matching
 from ..errors import Conflict, ValidationFailed
-from ..matcher import CONTRADICTS, Thresholds, contradiction, kept_apart, only_namesakes, rejected_goldens
+from ..matcher import BETWEEN, CONTRADICTS, Thresholds, contradiction, kept_apart, only_namesakes, rejected_goldens
 from ..matching.training import train
 from ..models import BlockingKey, ChangeReason, GoldenStatus, MatchSettings, SourceRecord
 from .core import _candidates_queue
@@ -149,11 +149,7 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
         else:
             reason = f"chained to {len(group)} golden records by sure matches, not all of them sure"
             queued += [(a, b, best[(a, b)], reason) for (a, b) in sure if a in group]
-    queued += [
-        (a, b, score, "score between review and auto-link thresholds")
-        for (a, b), score in best.items()
-        if score.probability < thresholds.auto_link
-    ]
+    queued += [(a, b, score, BETWEEN) for (a, b), score in best.items() if score.probability < thresholds.auto_link]
     for pair, (one, other, feats, score) in namesakes.items():
         if pair in best or pair in rejected or pair in apart or worst[pair] < CONTRADICTS:
             continue

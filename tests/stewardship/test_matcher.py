@@ -69,6 +69,21 @@ def test_a_doubtful_match_gets_its_own_golden_record_and_a_candidate(scores, sou
     assert "between review and auto-link" in cand.reason
 
 
+def test_a_record_that_links_to_one_golden_record_queues_the_doubtful_other_with_its_reason(
+    scores, source_cdp, source_erp, push, source_loyalty
+):
+    scores[("Lee", "Leigh")] = 0.5  # two people
+    scores[("Lee-Kim", "Lee")] = 0.99
+    scores[("Lee-Kim", "Leigh")] = 0.9
+    a = ingest(source_cdp, push, "cdp", "C1", "Lee")
+    b = ingest(source_erp, push, "erp", "E1", "Leigh")
+    assert ingest(source_loyalty, push, "loyalty", "L1", "Lee-Kim") == a
+    candidate = MatchCandidate.objects.get()
+    assert {str(candidate.golden_a_id), str(candidate.golden_b_id)} == {a, b}
+    assert candidate.score == 0.9
+    assert candidate.reason == "score between review and auto-link thresholds"
+
+
 def test_below_review_is_a_new_golden_record(scores, source_cdp, source_erp, push):
     scores[("Kim", "Lee")] = 0.5
     ingest(source_cdp, push, "cdp", "C1", "Lee")
