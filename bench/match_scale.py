@@ -277,6 +277,16 @@ def main() -> None:
         action="store_false",
         help="measure upserts without first reading the looked-up tables into the OS cache (a cold database)",
     )
+    parser.add_argument(
+        "--connectors",
+        action="store_true",
+        help="upsert as deployed: the four systems' connectors subscribed, deliveries and a task per upsert",
+    )
+    parser.add_argument(
+        "--broker",
+        default=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14"),
+        help="the broker the delivery tasks go to with --connectors (purged afterwards)",
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile each engine stage after its timed run")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     args = parser.parse_args()

@@ -4,6 +4,7 @@ have written them, then single-record upserts through ``source_records_upsert`` 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import json
 import os
@@ -14,7 +15,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -66,8 +67,10 @@ def database_ready(url: str, reuse: bool, size: int) -> tuple[str, int]:
     return url, 0
 
 
-def django_setup(url: str) -> None:
+def django_setup(url: str, broker: str | None = None) -> None:
     os.environ["DATABASE_URL"] = url
+    if broker:
+        os.environ["CELERY_BROKER_URL"] = broker
     os.environ.setdefault("STEWARD_DEV", "1")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["DJANGO_SETTINGS_MODULE"] = "stewardship.settings"
@@ -558,6 +561,10 @@ def print_db(load_result: dict[str, Any] | None, r: dict[str, Any], stored: int)
     print(f"{'stored customers':<22}{stored:,}")
     print(f"{'server':<22}{json.dumps(r['server'])}")
     print(f"{'upserts measured':<22}{r['upserts']} single-record batches after {r['warmup']} warm-up ones")
+    if r["connectors"]:
+        print(
+            f"{'connectors':<22}ERP, CDP, loyalty and commerce subscribed: deliveries written, a task sent per upsert"
+        )
     print(f"{'answers':<22}{json.dumps(r['answers'])}")
     header = f"{'':<12}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'queries':>9}{'SQL ms':>8}"
     header += f"{'lookup ms p50/p95':>19}{'candidate rows p50/p95/max':>28}"
@@ -624,7 +631,7 @@ def run_database(args: argparse.Namespace, records: list[people.Record], feats: 
     size = args.db_size
     print(f"\n== database: one upsert against {size:,} stored customers (load {load()}) ==", flush=True)
     url, held = database_ready(args.database_url, args.reuse_db, size)
-    django_setup(url)
+    django_setup(url, args.broker if args.connectors else None)
     load_result = None
     if held >= size:
         log(f"reusing {url.rsplit('/', 1)[-1]}: it holds {held:,} customer records")
@@ -644,12 +651,46 @@ def run_database(args: argparse.Namespace, records: list[people.Record], feats: 
         server["prewarmed"] = prewarm()
         log(f"prewarmed {server['prewarmed']}")
     log(f"measuring {args.upserts} upserts (load {load()})")
-    result = measure_upserts(args, stored)
+    with subscribed_connectors(args.connectors):
+        result = measure_upserts(args, stored)
+    result["connectors"] = args.connectors
     result["key_kinds"] = kinds
     result["server"] = server
     result["load_during"] = load()
     print_db(load_result, result, held)
     return {"load": load_result, "upserts": result, "stored": held}
+
+
+CONNECTOR_KINDS = {"erp": "tryton", "cdp": "segment", "loyalty": "loyalty", "commerce": "medusa"}
+
+
+@contextlib.contextmanager
+def subscribed_connectors(on: bool) -> Iterator[None]:
+    """With ``on``, upserts as deployed: the four systems' connectors subscribed to customer changes, so each upsert
+    also writes a delivery per other system and, after its commit, sends one delivery task to the broker (nothing
+    consumes it: the bench's queue is purged afterwards, and the connectors are made inactive again, so a later run
+    on the kept database measures without them)."""
+    if not on:
+        yield
+        return
+    from stewardship.celery import app
+    from stewardship.models import SourceSystem
+    from sync.models import Connector, Subscription
+
+    connectors = []
+    for source in SourceSystem.objects.filter(code__in=CONNECTOR_KINDS):
+        connector, _ = Connector.objects.update_or_create(
+            name=f"bench-{source.code}",
+            defaults={"kind": CONNECTOR_KINDS[source.code], "base_url": "http://127.0.0.1:9/", "source": source},
+        )
+        Subscription.objects.get_or_create(connector=connector, domain=DOMAIN)
+        connectors.append(connector.pk)
+    Connector.objects.filter(pk__in=connectors).update(active=True)
+    try:
+        yield
+    finally:
+        Connector.objects.filter(pk__in=connectors).update(active=False)
+        app.control.purge()
 
 
 def server_settings() -> dict[str, Any]:
