@@ -20,6 +20,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count
@@ -77,17 +78,36 @@ def source_records_refeature(*, domain: str, record_ids: Sequence[int]) -> int:
         )
         keys = []
         for record in records:
-            # A slip (``domains.Slip``: a birth date that is no real date) is compared too; it is kept only as sent.
-            slips = domains.read_attributes(domain, record.attributes).slips
-            record.features = matching.features(domain, {**record.usable, **slips})
-            keys += [
-                BlockingKey(record_id=record.id, domain=domain, key=key)
-                for key in dict.fromkeys(matching.blocking_keys(domain, record.features))
-            ]
+            record.features, current = features_now(domain, record)
+            keys += [BlockingKey(record_id=record.id, domain=domain, key=key) for key in current]
         db.bulk_update(records, ["features"])
         BlockingKey.objects.filter(record_id__in=[r.id for r in records]).delete()
         db.bulk_insert(keys)
     return len(records)
+
+
+def features_now(domain: str, record: SourceRecord) -> tuple[dict[str, Any], list[str]]:
+    """A stored record's features and blocking keys as the engine computes them now."""
+    # A slip (``domains.Slip``: a birth date that is no real date) is compared too; it is kept only as sent.
+    slips = domains.read_attributes(domain, record.attributes).slips
+    features = matching.features(domain, {**record.usable, **slips})
+    return features, list(dict.fromkeys(matching.blocking_keys(domain, features)))
+
+
+def stale_records(*, domain: str, sample: int = 100) -> tuple[int, int]:
+    """Of the ``sample`` oldest and ``sample`` newest records of a domain, how many have stored features or blocking
+    keys other than the engine's now (an upgrade changed the engine and ``rematch --refeature`` has not run), and
+    how many were looked at."""
+    rows = SourceRecord.objects.filter(domain=domain).only("id", "attributes", "usable", "features")
+    records = {r.id: r for r in [*rows.order_by("id")[:sample], *rows.order_by("-id")[:sample]]}
+    stored: dict[int, set[str]] = defaultdict(set)
+    for record_id, key in BlockingKey.objects.filter(record_id__in=records).values_list("record_id", "key"):
+        stored[record_id].add(key)
+    stale = 0
+    for record in records.values():
+        features, keys = features_now(domain, record)
+        stale += features != record.features or set(keys) != stored[record.id]
+    return stale, len(records)
 
 
 def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:

@@ -8,6 +8,8 @@ import uuid
 
 import numpy as np
 import pytest
+from django.core.checks import run_checks
+from django.core.management import call_command
 
 from stewardship import matching
 from stewardship.matching import Score
@@ -495,3 +497,21 @@ def test_rematch_queues_the_only_two_records_with_a_full_name_and_not_once_rejec
     services.match_candidate_reject(candidate_id=candidate.pk, user=steward)
     _rematch()
     assert MatchCandidate.objects.filter(status="pending").count() == 0
+
+
+def test_migrate_warns_while_stored_records_carry_an_older_engines_keys_until_refeature(source_cdp, push):
+    push(source_cdp, "cdp", record("C1", given_name="Ann", family_name="Lee", email="ann@example.com"))
+    push(source_cdp, "cdp", record("C2", family_name="Watingshaw", email="arthur.watingshaw@outlook.com"))
+    assert database_checks() == []
+    # As an engine before the given name read from the email left it: no name keys.
+    BlockingKey.objects.filter(record__source_key="C2", key__startswith="nm:").delete()
+    [warning] = database_checks()
+    assert warning.id == "stewardship.W001" and warning.msg.startswith("1 of 2 sampled customer records")
+    assert warning.hint == "Run: python manage.py rematch --domain customer --refeature"
+    call_command("rematch", "--domain", "customer", "--refeature", "--here")
+    assert database_checks() == []
+
+
+def database_checks():
+    """What ``manage.py check --database default`` (and migrate) reports of this check."""
+    return [m for m in run_checks(databases=["default"], tags=["database"]) if m.id.startswith("stewardship.")]

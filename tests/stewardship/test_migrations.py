@@ -17,7 +17,7 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_candidates_stored_without_a_reason_get_the_review_band_reason():
     try:
         apps = migrate(BEFORE)
