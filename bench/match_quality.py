@@ -11,8 +11,9 @@ is a false negative; a pair is predicted a match when its score is at or above t
 - blocking recall: share of the true pairs that are candidate pairs;
 - P / R / F1 at >= review (review candidates count as predicted matches), at >= auto_link, at >= 0.5, and the best F1
   over all thresholds (with the threshold that reaches it);
-- MDM view: precision of the auto-links; recall of auto-links + review candidates; review candidates (true pairs
-  scored in [review, auto_link)) as a share of the true pairs; review queue (every candidate pair in that band);
+- MDM view: precision of the auto-links; recall of auto-links + review candidates; review share: the review queue
+  (every candidate pair scored in [review, auto_link), one person or not) as a share of the true pairs, with how many
+  of the queue are true pairs;
   review candidates include, for the engine, the pairs ingest queues below review: the only two golden records with a
   full name, when the rule keeps none of their pairs under it apart (``matching.FULL_NAME_KEY``,
   ``matcher.kept_apart``; their count is printed);
@@ -294,8 +295,9 @@ def evaluate(dataset: Dataset, s: Scored, t: Thresholds) -> dict[str, Any]:
             "auto_review_recall_beyond_names": beyond_names,
             "joined_through_equal_values": joinable,
             "same_name_alone": same_name,
-            "review_share": _ratio(int(np.count_nonzero(review_band & s.is_true)), n_true),
+            "review_share": _ratio(int(np.count_nonzero(review_band)), n_true),
             "review_queue": int(np.count_nonzero(review_band)),
+            "review_queue_true": int(np.count_nonzero(review_band & s.is_true)),
             "queued_by_full_name": queued_below_review(s, t, s.is_true),
             "queued_by_full_name_false": queued_below_review(s, t, ~s.is_true),
         },
@@ -432,7 +434,7 @@ PAIRWISE_HEADERS = (
 ).split("|")
 MDM_HEADERS = (
     "data set|matcher|auto-link precision|auto-link recall|auto+review recall|(beyond names)|"
-    "review share of true pairs|review queue|golden P (auto)|golden R (auto+review)|golden records (largest)|"
+    "review share of true pairs|review queue (true)|golden P (auto)|golden R (auto+review)|golden records (largest)|"
     "links refused|golden candidates (one person)"
 ).split("|")
 
@@ -468,7 +470,8 @@ def _mdm_row(r: dict[str, Any]) -> list[str]:
         *(r["dataset"], r["matcher"], cell(mdm["auto_link_precision"], "auto_precision")),
         *(_f(mdm["auto_link_recall"]), cell(mdm["auto_review_recall"], "auto_review_recall")),
         _f(mdm["auto_review_recall_beyond_names"]) if mdm["auto_review_recall_beyond_names"] is not None else "",
-        *(cell(mdm["review_share"], "review_share", at_most=True), str(mdm["review_queue"])),
+        cell(mdm["review_share"], "review_share", at_most=True),
+        f"{mdm['review_queue']} ({mdm['review_queue_true']})",
         *(cell(auto["precision"], "auto_precision"), cell(review["recall"], "auto_review_recall")),
         f"{auto['golden_records']} ({auto['largest']})",
         str(auto["links_refused"]),
