@@ -8,7 +8,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -580,14 +580,14 @@ def _blocking_keys_file(
 def _candidates_queue(domain: str, proposals: Sequence[tuple[uuid.UUID, uuid.UUID, matching.Score, str]]) -> None:
     """Queue one pending candidate per pair of golden records (the best score wins; an existing pending candidate
     for the pair stays as it is)."""
-    best: dict[tuple[uuid.UUID, uuid.UUID], tuple[matching.Score, str, bool]] = {}
+    best: dict[tuple[uuid.UUID, uuid.UUID], tuple[matching.Score, str]] = {}
     for one, other, result, reason in proposals:
         if one == other:
             continue
         swapped = str(one) > str(other)  # the pair is stored in id order; its explanation must follow
         pair = (other, one) if swapped else (one, other)
         if pair not in best or result.probability > best[pair][0].probability:
-            best[pair] = (result, reason, swapped)
+            best[pair] = (score_facing(result, turned=swapped), reason)
     MatchCandidate.objects.bulk_create(
         [
             MatchCandidate(
@@ -595,13 +595,21 @@ def _candidates_queue(domain: str, proposals: Sequence[tuple[uuid.UUID, uuid.UUI
                 golden_a_id=a,
                 golden_b_id=b,
                 score=round(result.probability, 6),
-                explanation=[e.as_dict() | ({"a": e.b, "b": e.a} if swapped else {}) for e in result.explanation],
+                explanation=[e.as_dict() for e in result.explanation],
                 reason=reason,
             )
-            for (a, b), (result, reason, swapped) in best.items()
+            for (a, b), (result, reason) in best.items()
         ],
         ignore_conflicts=True,
     )
+
+
+def score_facing(score: matching.Score, *, turned: bool) -> matching.Score:
+    """The score with its explanation's values the other way round when ``turned``: a pair of golden records is kept in
+    id order, and its explanation must show each one's own values on its side."""
+    if not turned:
+        return score
+    return matching.Score(score.probability, [replace(e, a=e.b, b=e.a) for e in score.explanation])
 
 
 # --- steward locks ---

@@ -13,7 +13,6 @@ records of each block against each other and decides per pair of golden records:
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import logging
 import uuid
@@ -30,7 +29,7 @@ from ..errors import Conflict, ValidationFailed
 from ..matcher import BETWEEN, CONTRADICTS, Thresholds, contradiction, kept_apart, only_namesakes, rejected_goldens
 from ..matching.training import train
 from ..models import BlockingKey, ChangeReason, GoldenStatus, MatchSettings, SourceRecord
-from .core import _candidates_queue
+from .core import _candidates_queue, score_facing
 from .review import _lock_goldens, golden_merge
 
 logger = logging.getLogger(__name__)
@@ -155,7 +154,7 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
                 if score.probability >= thresholds.review and (
                     pair not in best or score.probability > best[pair].probability
                 ):
-                    best[pair] = _facing(score, turned=pair[0] != golden_id)
+                    best[pair] = score_facing(score, turned=pair[0] != golden_id)
     rejected = _rejected_pairs(records_seen)
     best = {pair: score for pair, score in best.items() if pair not in rejected}
     contradicted = {
@@ -178,14 +177,6 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
     with transaction.atomic():
         _candidates_queue(domain, queued)
     return result
-
-
-def _facing(score: matching.Score, *, turned: bool) -> matching.Score:
-    """The score with its explanation's values the other way round when ``turned``: a pair is kept in id order, and its
-    explanation must show each golden record's own values on its side."""
-    if not turned:
-        return score
-    return matching.Score(score.probability, [dataclasses.replace(e, a=e.b, b=e.a) for e in score.explanation])
 
 
 def _rejected_pairs(record_ids: set[int]) -> set[tuple[uuid.UUID, uuid.UUID]]:
