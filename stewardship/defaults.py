@@ -1,4 +1,5 @@
-"""Seed data from the product brief: default ownership rules, consent purposes, roles, source systems.
+"""Seed data from the product brief: default ownership rules, consent purposes, source systems (the roles are
+``stewardship.roles``).
 
 Used by the seeding migration; editable in the admin afterwards.
 """
@@ -28,5 +29,3 @@ PURPOSES = [
     ("sms_marketing", "SMS marketing", True),
     ("profiling", "Profiling and personalisation", True),
 ]
-
-ROLES = ["steward", "approver", "admin"]

@@ -1,4 +1,4 @@
-"""Who may call what. Roles are Django groups: steward, approver, admin (superusers pass everywhere)."""
+"""Who may call what. Roles are Django groups (``stewardship.roles``; superusers pass everywhere)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,8 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from ..roles import user_roles
 from .authentication import SourcePrincipal
-
-STEWARD, APPROVER, ADMIN = "steward", "approver", "admin"
-STAFF_ROLES = frozenset({STEWARD, APPROVER, ADMIN})
-
-
-def user_roles(user: Any) -> set[str]:
-    if not getattr(user, "is_authenticated", False) or isinstance(user, SourcePrincipal):
-        return set()
-    cached = getattr(user, "_steward_roles", None)
-    if cached is None:
-        cached = set(user.groups.values_list("name", flat=True)) & STAFF_ROLES
-        if user.is_superuser:
-            cached |= STAFF_ROLES
-        user._steward_roles = cached
-    return cached
 
 
 def is_source(request: Request) -> bool:

@@ -17,7 +17,7 @@ def seed(apps, schema_editor):
             )
     for code, name, marketing in defaults.PURPOSES:
         ConsentPurpose.objects.get_or_create(code=code, defaults={"name": name, "marketing": marketing})
-    for role in defaults.ROLES:
+    for role in ["steward", "approver", "admin"]:  # as they were at this migration (stewardship.roles)
         Group.objects.get_or_create(name=role)
 
 

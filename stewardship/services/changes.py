@@ -11,18 +11,13 @@ from django.utils import timezone
 
 from ..errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from ..models import AttributeLock, ChangeReason, ChangeRequest, ChangeRequestStatus, GoldenRecord, OwnershipRule
+from ..roles import is_approver
 from .core import _golden_for_update, _golden_recompute, _read_value
-
-APPROVER = "approver"
 
 
 class NotAllowed(ApplicationError):
     status_code = 403
     code = "not_allowed"
-
-
-def _is_approver(user: AbstractBaseUser) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or user.groups.filter(name=APPROVER).exists()
 
 
 def change_request_create(
@@ -88,7 +83,7 @@ def _pending(request_id: int, user: AbstractBaseUser) -> ChangeRequest:
     request = ChangeRequest.objects.select_for_update().filter(pk=request_id).first()
     if request is None:
         raise NotFound("No such change request.")
-    if not _is_approver(user):
+    if not is_approver(user):
         raise NotAllowed("Only a user with the approver role can decide change requests.")
     if request.requested_by_id == user.pk:
         raise NotAllowed("You cannot decide your own change request: another approver must.")

@@ -12,15 +12,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django_htmx.http import HttpResponseClientRedirect
 
-from ..api.permissions import APPROVER, STEWARD, user_roles
+from ..roles import is_approver, is_steward
 
-
-def is_steward(user: Any) -> bool:
-    return STEWARD in user_roles(user)
-
-
-def is_approver(user: Any) -> bool:
-    return APPROVER in user_roles(user)
+__all__ = ["is_approver", "is_steward", "steward_required"]
 
 
 def steward_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

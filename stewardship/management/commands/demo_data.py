@@ -4,11 +4,15 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from stewardship import demo, services
+from stewardship import demo, roles, services
 from stewardship.models import SourceSystem
 from sync.demo import demo_connectors
 
-DEMO_USERS = [("steward", ["steward"], False), ("approver", ["steward", "approver"], False), ("admin", ["admin"], True)]
+DEMO_USERS = [
+    ("steward", [roles.STEWARD], False),
+    ("approver", [roles.STEWARD, roles.APPROVER], False),
+    ("admin", [roles.ADMIN], True),
+]
 
 
 class Command(BaseCommand):

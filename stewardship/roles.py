@@ -1,0 +1,35 @@
+"""The roles: Django groups, defined here once. The API's permissions, the UI's checks and the services ask this module
+who holds what; the admin assigns the groups (a superuser holds every role)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import PermissionsMixin
+
+STEWARD = "steward"  # works the review queue, edits golden records, replays deliveries
+APPROVER = "approver"  # decides other users' change requests (maker-checker)
+ADMIN = "admin"  # the Django admin: sources, keys, rules, connectors, users
+
+ALL = (STEWARD, APPROVER, ADMIN)
+STAFF = frozenset(ALL)
+
+
+def user_roles(user: Any) -> frozenset[str]:
+    """The roles a signed-in user holds; none for anyone else (anonymous, a source system's API key). Cached on the
+    user object for the request."""
+    if not isinstance(user, PermissionsMixin) or not user.is_authenticated:
+        return frozenset()
+    cached: frozenset[str] | None = getattr(user, "_steward_roles", None)
+    if cached is None:
+        cached = STAFF if user.is_superuser else frozenset(user.groups.values_list("name", flat=True)) & STAFF
+        user._steward_roles = cached  # type: ignore[attr-defined]  # a per-request cache on the user object
+    return cached
+
+
+def is_steward(user: Any) -> bool:
+    return STEWARD in user_roles(user)
+
+
+def is_approver(user: Any) -> bool:
+    return APPROVER in user_roles(user)
