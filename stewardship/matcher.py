@@ -6,7 +6,6 @@ and decides per record: link to one golden record, queue candidates for review, 
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -14,11 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Q
 
-from . import matching
-from .models import BlockingKey, MatchSettings, NotAMatch
+from . import db, matching
+from .models import MatchSettings, NotAMatch
 
 
 @dataclass(frozen=True)
@@ -86,8 +84,16 @@ class Thresholds:
 
     @classmethod
     def from_json(cls, domain: str, data: dict[str, Any] | None) -> Thresholds:
-        """``SETTINGS_SQL``'s object (None: the domain has no settings stored, the defaults apply)."""
+        """``_SETTINGS_SQL``'s object (None: the domain has no settings stored, the defaults apply)."""
         return cls._of(MatchSettings(domain=domain, **(data or {})))
+
+    @classmethod
+    def part(cls, domain: str) -> db.Part[Thresholds]:
+        """The domain's thresholds as a read of ``db.read_together``: ingest reads them in the statement that locks
+        the source."""
+        return db.Part(
+            _SETTINGS_SQL, [domain], lambda data: cls.from_json(domain, data), lambda: cls.for_domain(domain)
+        )
 
     @classmethod
     def _of(cls, row: MatchSettings) -> Thresholds:
@@ -102,13 +108,12 @@ class Thresholds:
         return matching.score_many(domain, a, others, weights=self.weights, model=self.model, explain_from=explain_from)
 
 
-# A domain's settings as one JSON object, for a caller that reads them inside a statement of its own (ingest reads
-# its configuration in the statement that locks the source); ``Thresholds.from_json`` reads it.
-SETTINGS_SQL = """
+# A domain's settings as one JSON object (``Thresholds.part``).
+_SETTINGS_SQL = """
     SELECT json_build_object(
         'auto_link', m.auto_link, 'review', m.review, 'max_block_size', m.max_block_size, 'weights', m.weights,
         'model', m.model)
-    FROM stewardship_matchsettings AS m WHERE m.domain = %(domain)s
+    FROM stewardship_matchsettings AS m WHERE m.domain = %s
 """
 
 
@@ -291,27 +296,6 @@ class BatchMatcher:
                 self._index[key].append(stored)
 
 
-# One statement for the whole look-up. Per key at most its limit + 1 entries are read from the index (a key with
-# more is too common to compare on: its rows are not fetched, and the key comes back once with no record); then the
-# records of the other keys. No join with the golden records: a source record always belongs to an active one
-# (a merge moves the merged record's source records to the survivor), so their status need not be read.
-_LOOKUP_SQL = """
-WITH hits AS MATERIALIZED (
-    SELECT k.key, k.lim, b.record_id, count(*) OVER (PARTITION BY k.key) AS n
-    FROM unnest(%(keys)s::varchar[], %(limits)s::int[]) AS k(key, lim)
-    CROSS JOIN LATERAL (
-        SELECT record_id FROM "stewardship_blockingkey" WHERE domain = %(domain)s AND key = k.key LIMIT k.lim + 1
-    ) AS b
-)
-SELECT h.key, s.id, s.golden_id, s."features"
-FROM hits AS h
-JOIN stewardship_sourcerecord AS s ON s.id = h.record_id
-WHERE h.n <= h.lim
-UNION ALL
-SELECT DISTINCT h.key, NULL::bigint, NULL::uuid, NULL::jsonb FROM hits AS h WHERE h.n > h.lim
-"""
-
-
 BETWEEN = "score between review and auto-link thresholds"  # the reason of a candidate in the review band
 
 
@@ -330,36 +314,10 @@ def contradiction(worst: float) -> str:
     return f"above the auto-link threshold, but another record of the golden record scores {worst:.3f} against it"
 
 
-def _lookup(
-    domain: str, keys: set[str], max_block_size: int
-) -> tuple[set[str], list[tuple[str, int, uuid.UUID, dict[str, Any]]]]:
+def _lookup(domain: str, keys: set[str], max_block_size: int) -> tuple[set[str], list[db.Filed]]:
     """(keys shared by more records than their ``matching.block_limit``, (key, record id, golden id, features) of
     the records filed under the other keys)."""
-    if connection.vendor != "postgresql":
-        counts = (
-            BlockingKey.objects.filter(domain=domain, key__in=keys)
-            .values("key")
-            .annotate(n=Count("id"))
-            .values_list("key", "n")
-        )
-        frequent = {key for key, n in counts if n > matching.block_limit(key, max_block_size)}
-        rows = BlockingKey.objects.filter(domain=domain, key__in=keys - frequent).values_list(
-            "key", "record_id", "record__golden_id", "record__features"
-        )
-        return frequent, list(rows)
-    ordered = sorted(keys)
-    limits = [matching.block_limit(key, max_block_size) for key in ordered]
-    params = {"keys": ordered, "limits": limits, "domain": domain}
-    frequent = set()
-    rows = []
-    with connection.cursor() as cursor:
-        cursor.execute(_LOOKUP_SQL, params)
-        for key, record_id, golden_id, feats in cursor.fetchall():
-            if record_id is None:
-                frequent.add(key)
-            else:
-                rows.append((key, record_id, golden_id, json.loads(feats)))  # Django loads jsonb as text
-    return frequent, rows
+    return db.blocking_lookup(domain, {key: matching.block_limit(key, max_block_size) for key in keys})
 
 
 def rejected_goldens(record_ids: Iterable[int]) -> dict[int, set[uuid.UUID]]:

@@ -101,18 +101,17 @@ def subscriptions() -> Subscriptions:
     return by_domain
 
 
-# The active subscriptions of one domain as a JSON array, for a caller that reads them inside a statement of its own
-# (ingest reads its whole configuration in the statement that locks the source); ``subscriptions_from_json`` reads it.
-SUBSCRIPTIONS_SQL = """
+# The active subscriptions of one domain as a JSON array (``subscriptions_part``).
+_SUBSCRIPTIONS_SQL = """
     SELECT coalesce(json_agg(json_build_object(
         'id', s.id, 'connector', c.id, 'source', c.source_id, 'event_kinds', s.event_kinds) ORDER BY s.id), '[]')
     FROM sync_subscription AS s JOIN sync_connector AS c ON c.id = s.connector_id
-    WHERE c.active AND s.domain = %(domain)s
+    WHERE c.active AND s.domain = %s
 """
 
 
-def subscriptions_from_json(domain: str, rows: Sequence[Mapping[str, Any]]) -> Subscriptions:
-    """``SUBSCRIPTIONS_SQL``'s rows as ``subscriptions()`` gives them (only what publishing reads is loaded)."""
+def _subscriptions_from_json(domain: str, rows: Sequence[Mapping[str, Any]]) -> Subscriptions:
+    """``_SUBSCRIPTIONS_SQL``'s rows as ``subscriptions()`` gives them (only what publishing reads is loaded)."""
     pairs = []
     for row in rows:
         connector = Connector(id=row["connector"], source_id=row["source"], active=True)
@@ -122,6 +121,12 @@ def subscriptions_from_json(domain: str, rows: Sequence[Mapping[str, Any]]) -> S
     return {domain: pairs}
 
 
+def subscriptions_part(domain: str) -> db.Part[Subscriptions]:
+    """The domain's subscriptions as a read of ``db.read_together``: ingest reads them in the statement that locks
+    the source."""
+    return db.Part(_SUBSCRIPTIONS_SQL, [domain], lambda rows: _subscriptions_from_json(domain, rows), subscriptions)
+
+
 def publish(
     versions: Iterable[GoldenVersion], *, subscribed: Subscriptions | None = None, known: Known | None = None
 ) -> list[int]:
@@ -129,7 +134,7 @@ def publish(
     their delivery for after the commit. Returns the new delivery ids.
 
     ``subscribed``: the subscriptions, when the caller has read them in this transaction (``subscriptions()``, or
-    ``SUBSCRIPTIONS_SQL`` for the versions' domain); ``known``: what it already holds of the records."""
+    ``subscriptions_part`` for the versions' domain); ``known``: what it already holds of the records."""
     versions = list(versions)
     if not versions:
         return []

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -142,32 +142,8 @@ _FINISH_FIELDS = (
 def _finish(rows: Sequence[tuple[Delivery, int]]) -> int:
     """Write the outcome of claimed deliveries, fenced on the claim: a row whose lease expired and was claimed again
     (or re-queued by the sweeper) is left to its new owner. Returns how many rows were written."""
-    if not rows:
-        return 0
-    if connection.vendor != "postgresql":
-        written = 0
-        for delivery, claimed_attempts in rows:
-            written += Delivery.objects.filter(
-                pk=delivery.pk, status=DeliveryStatus.IN_FLIGHT, attempts=claimed_attempts
-            ).update(**{name: getattr(delivery, name) for name in _FINISH_FIELDS})
-        return written
-    meta = Delivery._meta
-    columns = [meta.get_field(name) for name in _FINISH_FIELDS]
-    casts = ", ".join(["%s::bigint", "%s::integer", *(f"%s::{c.db_type(connection)}" for c in columns)])
-    values = ", ".join(f"({casts})" for _ in rows)
-    params: list[object] = []
-    for delivery, claimed_attempts in rows:
-        params += [delivery.pk, claimed_attempts]
-        params += [c.get_db_prep_save(getattr(delivery, c.attname), connection) for c in columns]
-    names = ", ".join(["id", "claimed", *(f'"{c.column}"' for c in columns)])
-    assignments = ", ".join(f'"{c.column}" = v."{c.column}"' for c in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'UPDATE "{meta.db_table}" AS t SET {assignments} FROM (VALUES {values}) AS v({names}) '
-            f"WHERE t.id = v.id AND t.status = 'in_flight' AND t.attempts = v.claimed",
-            params,
-        )
-        return cursor.rowcount
+    fenced = [(d, {"status": DeliveryStatus.IN_FLIGHT, "attempts": claimed_attempts}) for d, claimed_attempts in rows]
+    return db.bulk_update_where(fenced, _FINISH_FIELDS)
 
 
 # --- the batch ---

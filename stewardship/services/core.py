@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -15,7 +16,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from sync import outbox
@@ -23,11 +23,10 @@ from sync import outbox
 from .. import correlation, db, domains, matching
 from ..domains import Unreadable
 from ..errors import ApplicationError, IdempotencyMismatch, NotFound, ValidationFailed
-from ..matcher import SETTINGS_SQL, BatchMatcher, Thresholds, rejected_goldens
+from ..matcher import BatchMatcher, Thresholds, rejected_goldens
 from ..models import (
     ApiKey,
     AttributeLock,
-    BlockingKey,
     ChangeReason,
     ConsentEvent,
     ConsentPurpose,
@@ -111,29 +110,13 @@ class _Config:
 def _source_lock(source: SourceSystem, domain: str) -> _Config:
     """Take the source's write lock (one writer per source at a time: its batches apply in order, and two batches
     never race on one key; an advisory lock, so taking it writes nothing) and read the domain's configuration: on
-    PostgreSQL in one statement.
-
-    The same statement makes the rest of the transaction plan its prepared statements once (generic plans): every
-    statement of an ingest looks rows up by key, so planning each run anew only costs time (0.4-0.8 ms a statement
-    for the larger ones, measured at 1M records)."""
-    if connection.vendor != "postgresql":  # SQLite serialises writers itself
-        return _Config(Thresholds.for_domain(domain), {domain: _rules_for(domain)}, outbox.subscriptions())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT pg_advisory_xact_lock(%(lock)s), ({SETTINGS_SQL}), ({_RULES_SQL}), ({outbox.SUBSCRIPTIONS_SQL}), "
-            "set_config('plan_cache_mode', 'force_generic_plan', true)",
-            {"lock": db.lock_id("source", str(source.pk)), "domain": domain},
-        )
-        settings, rules, subscribed = (_json(v) for v in cursor.fetchone()[1:4])
-    return _Config(
-        Thresholds.from_json(domain, settings),
-        {domain: _rules_from(rules)},
-        outbox.subscriptions_from_json(domain, subscribed),
+    PostgreSQL in one statement, which also makes the rest of the transaction plan its statements once."""
+    thresholds, rules, subscribed = db.read_together(
+        [Thresholds.part(domain), _rules_part(domain), outbox.subscriptions_part(domain)],
+        lock=("source", str(source.pk)),
+        generic_plans=True,
     )
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
+    return _Config(thresholds, {domain: rules}, subscribed)
 
 
 def versions_save(
@@ -159,8 +142,12 @@ def _rules_from(rows: Iterable[Mapping[str, Any]]) -> dict[str, Rule]:
 _RULES_SQL = """
     SELECT coalesce(json_agg(json_build_object('attribute', r.attribute, 'owners', r.owners, 'fallback', r.fallback)),
         '[]')
-    FROM stewardship_ownershiprule AS r WHERE r.domain = %(domain)s
+    FROM stewardship_ownershiprule AS r WHERE r.domain = %s
 """
+
+
+def _rules_part(domain: str) -> db.Part[dict[str, Rule]]:
+    return db.Part(_RULES_SQL, [domain], _rules_from, lambda: _rules_for(domain))
 
 
 def _golden_recompute(
@@ -217,56 +204,97 @@ class _RecomputeRead:
         self.sources[golden_id].append({"source": source, "source_key": key})
 
 
-# The three reads in one statement on PostgreSQL (a single-record upsert is a few milliseconds of such statements).
-_RECOMPUTE_SQL = """
-SELECT
-    (SELECT coalesce(json_agg(json_build_object('golden', r.golden_id, 'source', s.code, 'key', r.source_key,
+def _recompute_read(ids: Sequence[uuid.UUID]) -> _RecomputeRead:
+    """On PostgreSQL the three reads are one statement (a single-record upsert is a few milliseconds of such
+    statements)."""
+    read = _RecomputeRead(sources={golden_id: [] for golden_id in ids})
+    sources, locks, consents = db.read_together([_sources_part(ids), _locks_part(ids), _consents_part(ids)])
+    for golden_id, source_code, source_key, updated_at, usable in sources:
+        read.add_source(golden_id, source_code, source_key, updated_at, usable)
+    for golden_id, attribute, value, username, locked_at in locks:
+        read.locks[golden_id][attribute] = Lock(value, username, locked_at)
+    if consents is not None:
+        read.consents = {golden_id: {} for golden_id in ids} | consents
+    return read
+
+
+_SOURCES_SQL = """
+    SELECT coalesce(json_agg(json_build_object('golden', r.golden_id, 'source', s.code, 'key', r.source_key,
         'updated_at', r.source_updated_at, 'usable', r.usable) ORDER BY r.id), '[]')
-     FROM stewardship_sourcerecord AS r JOIN stewardship_sourcesystem AS s ON s.id = r.source_id
-     WHERE r.golden_id = ANY(%(ids)s)),
-    (SELECT coalesce(json_agg(json_build_object('golden', l.golden_id, 'attribute', l.attribute, 'value', l.value,
-        'user', u.{username}, 'locked_at', l.locked_at)), '[]')
-     FROM stewardship_attributelock AS l JOIN {users} AS u ON u.{user_pk} = l.locked_by_id
-     WHERE l.golden_id = ANY(%(ids)s)),
-    (SELECT coalesce(json_agg(json_build_object('golden', c.golden_id, 'purpose', p.code, 'status', c.status,
-        'captured_at', c.captured_at)), '[]')
-     FROM stewardship_consentstate AS c JOIN stewardship_consentpurpose AS p ON p.id = c.purpose_id
-     WHERE c.golden_id = ANY(%(ids)s))
+    FROM stewardship_sourcerecord AS r JOIN stewardship_sourcesystem AS s ON s.id = r.source_id
+    WHERE r.golden_id = ANY(%s)
 """
 
 
-def _recompute_read(ids: Sequence[uuid.UUID]) -> _RecomputeRead:
-    read = _RecomputeRead(sources={golden_id: [] for golden_id in ids})
-    if connection.vendor != "postgresql":
-        rows = (
+def _sources_part(ids: Sequence[uuid.UUID]) -> db.Part[list[tuple[uuid.UUID, str, str, datetime, dict[str, Any]]]]:
+    """The golden records' source records (golden id, source code, source key, updated at, usable values), in id
+    order."""
+    return db.Part(
+        _SOURCES_SQL,
+        [list(ids)],
+        lambda rows: [
+            (uuid.UUID(r["golden"]), r["source"], r["key"], datetime.fromisoformat(r["updated_at"]), r["usable"])
+            for r in rows
+        ],
+        lambda: list(
             SourceRecord.objects.filter(golden_id__in=ids)
             .order_by("id")
             .values_list("golden_id", "source__code", "source_key", "source_updated_at", "usable")
-        )
-        for golden_id, source_code, source_key, updated_at, usable in rows:
-            read.add_source(golden_id, source_code, source_key, updated_at, usable)
-        for lock in AttributeLock.objects.filter(golden_id__in=ids).select_related("locked_by"):
-            read.locks[lock.golden_id][lock.attribute] = Lock(lock.value, lock.locked_by.get_username(), lock.locked_at)
-        return read  # the outbox reads the consents itself
-    users = get_user_model()._meta
-    sql = _RECOMPUTE_SQL.format(
-        users=connection.ops.quote_name(users.db_table),
-        username=connection.ops.quote_name(users.get_field(users.model.USERNAME_FIELD).column),
-        user_pk=connection.ops.quote_name(users.pk.column),
+        ),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"ids": list(ids)})
-        sources, locks, consents = (_json(v) for v in cursor.fetchone())
-    parse = datetime.fromisoformat
-    for r in sources:
-        read.add_source(uuid.UUID(r["golden"]), r["source"], r["key"], parse(r["updated_at"]), r["usable"])
-    for r in locks:
-        read.locks[uuid.UUID(r["golden"])][r["attribute"]] = Lock(r["value"], r["user"], parse(r["locked_at"]))
-    read.consents = {golden_id: {} for golden_id in ids}
-    for r in consents:
-        captured_at = parse(r["captured_at"]).isoformat()  # as the outbox writes it
-        read.consents[uuid.UUID(r["golden"])][r["purpose"]] = {"status": r["status"], "captured_at": captured_at}
-    return read
+
+
+@functools.cache
+def _locks_sql() -> str:
+    users = get_user_model()._meta
+    assert users.pk is not None
+    quote = connection.ops.quote_name
+    username = quote(users.get_field(users.model.USERNAME_FIELD).column)
+    return f"""
+        SELECT coalesce(json_agg(json_build_object('golden', l.golden_id, 'attribute', l.attribute, 'value', l.value,
+            'user', u.{username}, 'locked_at', l.locked_at)), '[]')
+        FROM stewardship_attributelock AS l
+        JOIN {quote(users.db_table)} AS u ON u.{quote(users.pk.column)} = l.locked_by_id
+        WHERE l.golden_id = ANY(%s)
+    """
+
+
+def _locks_part(ids: Sequence[uuid.UUID]) -> db.Part[list[tuple[uuid.UUID, str, Any, str, datetime]]]:
+    """The golden records' steward locks (golden id, attribute, value, username, locked at)."""
+    return db.Part(
+        _locks_sql(),
+        [list(ids)],
+        lambda rows: [
+            (uuid.UUID(r["golden"]), r["attribute"], r["value"], r["user"], datetime.fromisoformat(r["locked_at"]))
+            for r in rows
+        ],
+        lambda: [
+            (lock.golden_id, lock.attribute, lock.value, lock.locked_by.get_username(), lock.locked_at)
+            for lock in AttributeLock.objects.filter(golden_id__in=ids).select_related("locked_by")
+        ],
+    )
+
+
+_CONSENTS_SQL = """
+    SELECT coalesce(json_agg(json_build_object('golden', c.golden_id, 'purpose', p.code, 'status', c.status,
+        'captured_at', c.captured_at)), '[]')
+    FROM stewardship_consentstate AS c JOIN stewardship_consentpurpose AS p ON p.id = c.purpose_id
+    WHERE c.golden_id = ANY(%s)
+"""
+
+
+def _consents_from_json(rows: Iterable[Mapping[str, Any]]) -> dict[uuid.UUID, dict[str, Any]]:
+    consents: dict[uuid.UUID, dict[str, Any]] = defaultdict(dict)
+    for r in rows:
+        captured_at = datetime.fromisoformat(r["captured_at"]).isoformat()  # as the outbox writes it
+        consents[uuid.UUID(r["golden"])][r["purpose"]] = {"status": r["status"], "captured_at": captured_at}
+    return consents
+
+
+def _consents_part(ids: Sequence[uuid.UUID]) -> db.Part[dict[uuid.UUID, dict[str, Any]] | None]:
+    """The golden records' consents for their outbox events (purpose -> state), read with the rest on PostgreSQL;
+    elsewhere not read here (None): the outbox reads them itself."""
+    return db.Part(_CONSENTS_SQL, [list(ids)], _consents_from_json, lambda: None)
 
 
 def _survive_into(
@@ -518,63 +546,16 @@ def _apply_records(
         subscribed=config.subscribed,
         known=outbox.Known(sources=new_sources, consents={golden_id: {} for golden_id in new_goldens}),
     )
-    _blocking_keys_file(source, domain, rekeyed, refiled={k: existing[k].pk for k in rekeyed if k not in to_create})
+    db.blocking_keys_file(
+        source_id=source.pk,
+        domain=domain,
+        rekeyed=rekeyed,
+        refiled={k: existing[k].pk for k in rekeyed if k not in to_create},
+    )
     _candidates_queue(domain, proposals)
     dirty.difference_update(new_goldens)
     goldens = list(GoldenRecord.objects.select_for_update(no_key=True).filter(id__in=dirty).order_by("id"))
     _golden_recompute(goldens, reason=ChangeReason.INGEST, actor_source=source, config=config)
-
-
-def _blocking_keys_file(
-    source: SourceSystem, domain: str, rekeyed: Mapping[str, list[str]], refiled: Mapping[str, int] | None = None
-) -> None:
-    """File records under their blocking keys; ``refiled``: the stored records among them (source key -> id). A
-    stored record loses only the keys it no longer has and gains only its new ones: a changed phone number moves one
-    key, not all ten (no churn of index entries and dead rows)."""
-    if not rekeyed:
-        return
-    refiled = refiled or {}
-    pairs = [(source_key, key) for source_key, keys in rekeyed.items() for key in dict.fromkeys(keys)]
-    if connection.vendor != "postgresql":
-        stale = Q()
-        for source_key, record_id in refiled.items():
-            stale |= Q(record_id=record_id) & ~Q(key__in=rekeyed[source_key])
-        if refiled:
-            BlockingKey.objects.filter(stale).delete()
-        ids = dict(
-            SourceRecord.objects.filter(source=source, domain=domain, source_key__in=rekeyed).values_list(
-                "source_key", "id"
-            )
-        )
-        BlockingKey.objects.bulk_create(
-            [BlockingKey(record_id=ids[source_key], domain=domain, key=key) for source_key, key in pairs],
-            batch_size=500,
-            ignore_conflicts=True,
-        )
-        return
-    # One statement: the stale keys are deleted, and the records' ids are looked up where the keys are inserted (the
-    # ones a record already has are skipped: ON CONFLICT).
-    kept = [(refiled[source_key], key) for source_key, key in pairs if source_key in refiled]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "WITH gone AS (DELETE FROM stewardship_blockingkey AS b WHERE b.record_id = ANY(%(refiled)s) "
-            "AND NOT EXISTS (SELECT FROM unnest(%(kept_ids)s::bigint[], %(kept_keys)s::varchar[]) AS k(record_id, key) "
-            "WHERE k.record_id = b.record_id AND k.key = b.key)) "
-            "INSERT INTO stewardship_blockingkey (record_id, domain, key) SELECT s.id, %(domain)s, k.key "
-            "FROM unnest(%(source_keys)s::varchar[], %(keys)s::varchar[]) AS k(source_key, key) "
-            "JOIN stewardship_sourcerecord AS s "
-            "ON s.source_id = %(source)s AND s.domain = %(domain)s AND s.source_key = k.source_key "
-            "ON CONFLICT (record_id, key) DO NOTHING",
-            {
-                "refiled": list(refiled.values()),
-                "kept_ids": [k[0] for k in kept],
-                "kept_keys": [k[1] for k in kept],
-                "domain": domain,
-                "source_keys": [p[0] for p in pairs],
-                "keys": [p[1] for p in pairs],
-                "source": source.pk,
-            },
-        )
 
 
 def _candidates_queue(domain: str, proposals: Sequence[tuple[uuid.UUID, uuid.UUID, matching.Score, str]]) -> None:
