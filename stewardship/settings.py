@@ -271,6 +271,8 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 
 # --- Sync (outbox delivery) ---
+# What the domain hands its new golden versions to, in the same transaction (stewardship.publishing).
+STEWARD_PUBLISHER = "sync.outbox"
 # A claimed delivery whose worker has not reported after this long is taken back (the worker died or hung).
 STEWARD_SYNC_LEASE_SECONDS = envint("STEWARD_SYNC_LEASE_SECONDS", 300)
 # A pending, due delivery whose task was sent this long ago without effect is queued again (lost task).

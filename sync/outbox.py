@@ -1,4 +1,5 @@
-"""Writing the outbox: called by the stewardship services in the same transaction as the golden-record change.
+"""Writing the outbox: Steward's publisher (``stewardship.publishing``, ``settings.STEWARD_PUBLISHER``), called by
+the domain's services in the same transaction as the golden-record change.
 
 One event per new golden version, carrying the record's whole state at that version; one delivery per subscribed
 connector (not to the source the change came from). Tasks are queued only once the transaction commits.
@@ -9,7 +10,6 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from stewardship import correlation, db
 from stewardship.models import ChangeReason, ConsentState, GoldenStatus, GoldenVersion, SourceRecord
+from stewardship.publishing import Known
 
+from .dispatch import enqueue
 from .models import STATE_KINDS, Connector, Delivery, DeliveryStatus, OutboxEvent, Subscription
 
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1c0b0e-5d7e-4f7b-9a53-2f6f3f0f5e11")
@@ -39,17 +41,6 @@ def event_kind(version: GoldenVersion) -> str:
     if version.reason == ChangeReason.CONSENT:
         return "consent_changed"
     return "upserted"
-
-
-@dataclass(frozen=True)
-class Known:
-    """What the caller already holds of the golden records it versions, so the payloads need not read it again:
-    per golden record, its source records ([{"source", "source_key"}] in id order) and its consents (purpose ->
-    state; a golden record created in the same transaction has none). A golden record missing from a mapping is
-    read from the database."""
-
-    sources: Mapping[uuid.UUID, list[dict[str, str]]] = field(default_factory=dict)
-    consents: Mapping[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
 
 
 def _payloads(versions: Sequence[GoldenVersion], known: Known) -> dict[int, dict[str, Any]]:
@@ -127,18 +118,23 @@ def subscriptions_part(domain: str) -> db.Part[Subscriptions]:
     return db.Part(_SUBSCRIPTIONS_SQL, [domain], lambda rows: _subscriptions_from_json(domain, rows), subscriptions)
 
 
+def prefetch(domain: str) -> db.Part[Subscriptions]:
+    """What publishing reads of a domain (``stewardship.publishing``): its subscriptions."""
+    return subscriptions_part(domain)
+
+
 def publish(
-    versions: Iterable[GoldenVersion], *, subscribed: Subscriptions | None = None, known: Known | None = None
+    versions: Iterable[GoldenVersion], *, prefetched: Subscriptions | None = None, known: Known | None = None
 ) -> list[int]:
     """Write the outbox events and deliveries for new golden versions (inside the caller's transaction) and queue
     their delivery for after the commit. Returns the new delivery ids.
 
-    ``subscribed``: the subscriptions, when the caller has read them in this transaction (``subscriptions()``, or
-    ``subscriptions_part`` for the versions' domain); ``known``: what it already holds of the records."""
+    ``prefetched``: the subscriptions, when the caller has read them in this transaction (``subscriptions()``, or
+    ``prefetch`` for the versions' domain); ``known``: what it already holds of the records."""
     versions = list(versions)
     if not versions:
         return []
-    subscribed = subscriptions() if subscribed is None else subscribed
+    subscribed = subscriptions() if prefetched is None else prefetched
     payloads = _payloads(versions, known or Known())
     now = timezone.now()
     fallback_cid = correlation.get() or correlation.new_id()  # work without a request (a command) still gets one
@@ -213,12 +209,3 @@ def _supersede(new: Sequence[Delivery]) -> None:
         for d in new:
             if d.pk in stale_set:
                 d.status = DeliveryStatus.SUPERSEDED
-
-
-def enqueue(delivery_ids: Sequence[int], chunk: int = 100) -> None:
-    """Send delivery tasks, ``chunk`` ids each. Losing one is harmless: the sweeper re-queues what stays pending."""
-    from .tasks import deliver
-
-    ids = list(delivery_ids)
-    for start in range(0, len(ids), chunk):
-        deliver.delay(ids[start : start + chunk])

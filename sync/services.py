@@ -15,8 +15,8 @@ from django.utils import timezone
 from stewardship import db
 from stewardship.errors import Conflict, NotFound
 
+from .dispatch import enqueue
 from .models import AttemptOutcome, Connector, Delivery, DeliveryAttempt, DeliveryStatus
-from .outbox import enqueue
 
 
 @dataclass

@@ -7,9 +7,10 @@ from dataclasses import asdict
 from celery import shared_task
 
 from . import services, worker
+from .dispatch import DELIVER
 
 
-@shared_task(name="sync.tasks.deliver", acks_late=True, reject_on_worker_lost=True)
+@shared_task(name=DELIVER, acks_late=True, reject_on_worker_lost=True)
 def deliver(delivery_ids: list[int]) -> dict[str, int]:
     """Claim and send these deliveries. Duplicates and late arrivals are harmless: claiming is conditional."""
     result = worker.deliveries_process(delivery_ids=delivery_ids)

@@ -33,6 +33,7 @@ from stewardship import correlation, db
 from stewardship.models import ConsentState, ConsentStatus
 
 from .backoff import retry_delay
+from .dispatch import enqueue
 from .models import (
     AttemptOutcome,
     BreakerState,
@@ -424,8 +425,6 @@ def _connector_health(connector: Connector, now: datetime, *, ok: bool, failures
 
 def _release_successors(claimed: Sequence[Delivery]) -> None:
     """Queue later versions of the records just handled: they waited for these to finish."""
-    from .outbox import enqueue
-
     pairs = {(d.connector_id, d.golden_id) for d in claimed}
     now = timezone.now()
     waiting = [

@@ -18,9 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from sync import outbox
-
-from .. import correlation, db, domains, matching
+from .. import correlation, db, domains, matching, publishing
 from ..domains import Unreadable
 from ..errors import ApplicationError, IdempotencyMismatch, NotFound, ValidationFailed
 from ..matcher import BatchMatcher, Thresholds, rejected_goldens
@@ -100,35 +98,32 @@ def api_key_issue(*, source_code: str, name: str = "") -> tuple[ApiKey, str]:
 @dataclass(frozen=True)
 class _Config:
     """What a write reads of its domain's configuration: matching thresholds, ownership rules (per domain, as
-    ``_survive_into`` takes them) and the outbox subscriptions."""
+    ``_survive_into`` takes them) and what the publisher reads of it (``publishing.prefetch``)."""
 
     thresholds: Thresholds
     rules: Mapping[str, dict[str, Rule]]
-    subscribed: outbox.Subscriptions
+    prefetched: Any
 
 
 def _source_lock(source: SourceSystem, domain: str) -> _Config:
     """Take the source's write lock (one writer per source at a time: its batches apply in order, and two batches
     never race on one key; an advisory lock, so taking it writes nothing) and read the domain's configuration: on
     PostgreSQL in one statement, which also makes the rest of the transaction plan its statements once."""
-    thresholds, rules, subscribed = db.read_together(
-        [Thresholds.part(domain), _rules_part(domain), outbox.subscriptions_part(domain)],
+    thresholds, rules, prefetched = db.read_together(
+        [Thresholds.part(domain), _rules_part(domain), publishing.prefetch(domain)],
         lock=("source", str(source.pk)),
         generic_plans=True,
     )
-    return _Config(thresholds, {domain: rules}, subscribed)
+    return _Config(thresholds, {domain: rules}, prefetched)
 
 
 def versions_save(
-    versions: Sequence[GoldenVersion],
-    *,
-    subscribed: outbox.Subscriptions | None = None,
-    known: outbox.Known | None = None,
+    versions: Sequence[GoldenVersion], *, prefetched: Any = None, known: publishing.Known | None = None
 ) -> None:
-    """Store new golden versions and, in the same transaction, their outbox events: every approved change reaches
-    the subscribed systems, or none of it happened. (``subscribed`` and ``known``: see ``outbox.publish``.)"""
+    """Store new golden versions and, in the same transaction, hand them to the publisher (``stewardship.publishing``):
+    every approved change reaches the subscribed systems, or none of it happened."""
     db.bulk_insert(versions)
-    outbox.publish(versions, subscribed=subscribed, known=known)
+    publishing.publish(versions, prefetched=prefetched, known=known)
 
 
 def _rules_for(domain: str) -> dict[str, Rule]:
@@ -181,14 +176,14 @@ def _golden_recompute(
         rules=config.rules if config else None,
     )
     db.bulk_update(changed, ["attributes", "provenance", "version", "updated_at"])
-    versions_save(versions, subscribed=config.subscribed if config else None, known=read.known)
+    versions_save(versions, prefetched=config.prefetched if config else None, known=read.known)
     return versions
 
 
 @dataclass
 class _RecomputeRead:
     """What recomputing golden records reads: their source records as survivorship candidates, steward locks, and
-    for the outbox events the source keys (every golden record has an entry) and, where read, the consents."""
+    for the published events the source keys (every golden record has an entry) and, where read, the consents."""
 
     sources: dict[uuid.UUID, list[dict[str, str]]]
     candidates: dict[uuid.UUID, list[Candidate]] = field(default_factory=lambda: defaultdict(list))
@@ -196,8 +191,8 @@ class _RecomputeRead:
     consents: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
 
     @property
-    def known(self) -> outbox.Known:
-        return outbox.Known(sources=self.sources, consents=self.consents)
+    def known(self) -> publishing.Known:
+        return publishing.Known(sources=self.sources, consents=self.consents)
 
     def add_source(self, golden_id: uuid.UUID, source: str, key: str, updated_at: datetime, usable: Any) -> None:
         self.candidates[golden_id].append(Candidate(source, key, updated_at, usable))
@@ -286,14 +281,14 @@ _CONSENTS_SQL = """
 def _consents_from_json(rows: Iterable[Mapping[str, Any]]) -> dict[uuid.UUID, dict[str, Any]]:
     consents: dict[uuid.UUID, dict[str, Any]] = defaultdict(dict)
     for r in rows:
-        captured_at = datetime.fromisoformat(r["captured_at"]).isoformat()  # as the outbox writes it
+        captured_at = datetime.fromisoformat(r["captured_at"]).isoformat()  # as the payloads carry it
         consents[uuid.UUID(r["golden"])][r["purpose"]] = {"status": r["status"], "captured_at": captured_at}
     return consents
 
 
 def _consents_part(ids: Sequence[uuid.UUID]) -> db.Part[dict[uuid.UUID, dict[str, Any]] | None]:
-    """The golden records' consents for their outbox events (purpose -> state), read with the rest on PostgreSQL;
-    elsewhere not read here (None): the outbox reads them itself."""
+    """The golden records' consents for their published events (purpose -> state), read with the rest on PostgreSQL;
+    elsewhere not read here (None): the publisher reads them itself."""
     return db.Part(_CONSENTS_SQL, [list(ids)], _consents_from_json, lambda: None)
 
 
@@ -543,8 +538,8 @@ def _apply_records(
     )
     versions_save(
         new_versions,
-        subscribed=config.subscribed,
-        known=outbox.Known(sources=new_sources, consents={golden_id: {} for golden_id in new_goldens}),
+        prefetched=config.prefetched,
+        known=publishing.Known(sources=new_sources, consents={golden_id: {} for golden_id in new_goldens}),
     )
     db.blocking_keys_file(
         source_id=source.pk,
