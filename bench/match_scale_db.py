@@ -99,7 +99,7 @@ def _load_range(bounds: tuple[int, int]) -> dict[str, int]:
 
     from stewardship import survivorship
     from stewardship.models import ChangeReason, GoldenStatus
-    from stewardship.services.core import _canonical_hash
+    from stewardship.services.ingest import content_hash
 
     models, sources, rules = _LOAD["models"], _LOAD["sources"], _LOAD["rules"]
     now = timezone.now()
@@ -136,7 +136,7 @@ def _load_range(bounds: tuple[int, int]) -> dict[str, int]:
                     "previous_golden_id": None,
                     "source_updated_at": record.updated_at,
                     "received_at": now,
-                    "content_hash": _canonical_hash(read.values),
+                    "content_hash": content_hash(read.values),
                 },
             )
             for key in dict.fromkeys(matching.blocking_keys(DOMAIN, feats)):
@@ -231,7 +231,7 @@ def load_database(
 
     from stewardship.matcher import Thresholds
     from stewardship.models import BlockingKey, GoldenRecord, GoldenVersion, SourceRecord, SourceSystem
-    from stewardship.services.core import _rules_for
+    from stewardship.services.golden import ownership_rules
 
     result: dict[str, Any] = {"records": size}
     started = time.perf_counter()
@@ -245,7 +245,7 @@ def load_database(
         url=url,
         models={m.__name__: m for m in (GoldenRecord, SourceRecord, GoldenVersion, BlockingKey)},
         sources=dict(SourceSystem.objects.values_list("code", "id")),
-        rules=_rules_for(DOMAIN),
+        rules=ownership_rules(DOMAIN),
     )
     result["max_block_size"] = Thresholds.for_domain(DOMAIN).max_block_size
     connection.close()  # nothing of Django's connection may be shared with the forked workers
@@ -432,7 +432,7 @@ def measure_upserts(args: argparse.Namespace, stored: int) -> dict[str, Any]:
     from django.db import connection
 
     from stewardship.models import SourceRecord, SourceSystem
-    from stewardship.services.core import source_records_upsert
+    from stewardship.services.ingest import source_records_upsert
 
     sources = {s.code: s for s in SourceSystem.objects.all()}
     # Deterministic on a fresh database; on a kept one, a run must not repeat the last run's records (they would

@@ -5,6 +5,9 @@ Per attribute, in order:
 2. the owners of the attribute, in priority order: the first owner with a usable value wins (several records of the
    same owner: the most recently updated);
 3. the fallback when no owner has a value: most recent non-empty, most complete record, or none.
+
+Consent has its own rule (``consent_rank``): per customer and purpose, the event captured last wins, whatever order
+events arrive in; on a tie, withdrawal wins.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ MOST_RECENT = "most_recent"
 MOST_COMPLETE = "most_complete"
 NONE = "none"
 STEWARD = "steward"
+WITHDRAWN = "withdrawn"  # models.ConsentStatus.WITHDRAWN
 
 
 @dataclass(frozen=True)
@@ -107,3 +111,9 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[
         for key in sorted(set(before) | set(after))
         if before.get(key) != after.get(key)
     }
+
+
+def consent_rank(captured_at: datetime, status: str) -> tuple[datetime, bool]:
+    """Which consent event wins: the one of higher rank (captured later; on a tie, a withdrawal). An event of equal
+    rank does not replace the current state."""
+    return captured_at, status == WITHDRAWN

@@ -12,7 +12,8 @@ from django.utils import timezone
 from ..errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from ..models import AttributeLock, ChangeReason, ChangeRequest, ChangeRequestStatus, GoldenRecord, OwnershipRule
 from ..roles import is_approver
-from .core import _golden_for_update, _golden_recompute, _read_value
+from .golden import golden_for_update, golden_recompute
+from .locks import steward_value_read
 
 
 class NotAllowed(ApplicationError):
@@ -34,7 +35,7 @@ def change_request_create(
     golden = GoldenRecord.objects.filter(pk=golden_id).first()
     if golden is None:
         raise NotFound("No such golden record.")
-    parsed = None if unlock else _read_value(golden.domain, attribute, value)
+    parsed = None if unlock else steward_value_read(golden.domain, attribute, value)
     if unlock and not AttributeLock.objects.filter(golden=golden, attribute=attribute).exists():
         raise ValidationFailed(f"{attribute!r} has no steward value to remove.", fields={"attribute": ["Not locked."]})
     if not unlock and golden.attributes.get(attribute) == parsed:
@@ -45,7 +46,7 @@ def change_request_create(
         .first()
     )
     with transaction.atomic():
-        golden = _golden_for_update(golden.pk)
+        golden = golden_for_update(golden.pk)
         request = ChangeRequest.objects.create(
             golden=golden,
             attribute=attribute,
@@ -64,7 +65,7 @@ def change_request_approve(*, request_id: int, user: AbstractBaseUser, comment: 
     """Approve and apply. Only an approver who is not the author may."""
     with transaction.atomic():
         request = _pending(request_id, user)
-        golden = _golden_for_update(request.golden_id)
+        golden = golden_for_update(request.golden_id)
         request.decision_comment = comment
         _apply(request, golden, decided_by=user, by_rule=False)
     return request
@@ -104,7 +105,7 @@ def _apply(request: ChangeRequest, golden: GoldenRecord, *, decided_by: Abstract
         )
     who = "by rule (not governed)" if by_rule else f"by {decided_by.get_username()}"
     note = f"change request {request.pk} approved {who}" + (f": {request.comment}" if request.comment else "")
-    _golden_recompute([golden], reason=ChangeReason.STEWARD_EDIT, actor_user=request.requested_by, note=note)
+    golden_recompute([golden], reason=ChangeReason.STEWARD_EDIT, actor_user=request.requested_by, note=note)
     request.status = ChangeRequestStatus.APPROVED
     request.decided_by, request.decided_at, request.approved_by_rule = decided_by, timezone.now(), by_rule
     request.save(update_fields=["status", "decided_by", "decided_at", "approved_by_rule", "decision_comment"])

@@ -29,8 +29,8 @@ from ..errors import Conflict, ValidationFailed
 from ..matcher import BETWEEN, CONTRADICTS, Thresholds, contradiction, kept_apart, only_namesakes, rejected_goldens
 from ..matching.training import train
 from ..models import BlockingKey, ChangeReason, GoldenStatus, MatchSettings, SourceRecord
-from .core import _candidates_queue, score_facing
-from .review import _lock_goldens, golden_merge
+from .candidates import candidates_queue, score_facing
+from .golden import golden_merge, goldens_check, goldens_lock
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +175,7 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
         queued.append((one, other, score, only_namesakes(feats)))
     result.queued = len(queued)
     with transaction.atomic():
-        _candidates_queue(domain, queued)
+        candidates_queue(domain=domain, proposals=queued)
     return result
 
 
@@ -214,7 +214,9 @@ def _group_merge(group: set[uuid.UUID], scores: dict[tuple[uuid.UUID, uuid.UUID]
     """Merge a group of golden records that all match each other into the oldest. Returns how many merged."""
     try:
         with transaction.atomic():
-            goldens = _lock_goldens(*sorted(group, key=str))
+            ids = sorted(group, key=str)
+            goldens = goldens_lock(*ids)
+            goldens_check(goldens, ids)
             survivor, *others = sorted(goldens.values(), key=lambda g: (g.created_at, str(g.id)))
             for other in others:
                 pair = (survivor.id, other.id) if str(survivor.id) < str(other.id) else (other.id, survivor.id)

@@ -44,8 +44,8 @@ def scores(monkeypatch):
 
     monkeypatch.setattr("stewardship.matcher.matching.score_many", fake)
     monkeypatch.setattr("stewardship.matcher.matching.score_pairs", fake_pairs)
-    monkeypatch.setattr("stewardship.services.core.matching.features", features)
-    monkeypatch.setattr("stewardship.services.core.matching.blocking_keys", keys)
+    monkeypatch.setattr("stewardship.services.ingest.matching.features", features)
+    monkeypatch.setattr("stewardship.services.ingest.matching.blocking_keys", keys)
     return table
 
 

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from stewardship import services
 from stewardship.models import ConsentPurpose, GoldenRecord, SourceSystem
-from stewardship.services.review import golden_merge
+from stewardship.services.golden import golden_merge
 from sync import outbox
 from sync.models import Connector, Delivery, DeliveryStatus, OutboxEvent, Subscription
 from tests.sync.conftest import ann

@@ -1,0 +1,79 @@
+"""What a batch answers for each of its items, and the reading of what every item carries (its source key, a
+timestamp, no unknown field). Record upserts and consent events are both batches of a source's items: each item is
+read on its own, so one bad item is rejected with field errors and the others go on."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .. import domains
+
+CREATED = "created"
+UPDATED = "updated"
+UNCHANGED = "unchanged"
+REJECTED = "rejected"
+
+Errors = dict[str, list[str]]
+
+
+@dataclass
+class RecordResult:
+    """The answer for one item of a batch, in input order."""
+
+    source_key: str | None
+    status: str
+    golden_id: uuid.UUID | None = None
+    errors: Errors = field(default_factory=dict)
+    warnings: Errors = field(default_factory=dict)
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "source_key": self.source_key,
+            "status": self.status,
+            "golden_id": str(self.golden_id) if self.golden_id else None,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+        if self.reason:
+            data["reason"] = self.reason
+        return data
+
+
+def not_an_object(item: Any, what: str) -> RecordResult | None:
+    """The rejection of an item that is not a JSON object (``what``: "A record", "An event"), or None."""
+    if isinstance(item, dict):
+        return None
+    return RecordResult(None, REJECTED, errors={"non_field_errors": [f"{what} must be an object."]})
+
+
+def source_key_read(item: Mapping[str, Any], errors: Errors, *, max_length: int | None = None) -> str | None:
+    """The item's ``source_key`` as sent (a string, or None), with an error where it is missing, blank or too long."""
+    source_key = item.get("source_key")
+    if not isinstance(source_key, str) or not source_key.strip():
+        errors["source_key"] = ["Required: a non-empty string."]
+        return source_key if isinstance(source_key, str) else None
+    if max_length is not None and len(source_key) > max_length:
+        errors["source_key"] = [f"At most {max_length} characters."]
+    return source_key
+
+
+def timestamp_read(
+    item: Mapping[str, Any], name: str, errors: Errors, *, missing: str | None = None
+) -> datetime | None:
+    """The item's timestamp ``name`` (ISO 8601 with a zone), or None with an error (``missing``: the error when the
+    field is absent; by default the reader's own)."""
+    try:
+        return domains.parse_timestamp(item.get(name))
+    except domains.Unreadable as exc:
+        errors[name] = [missing if missing is not None and name not in item else str(exc)]
+        return None
+
+
+def unknown_fields(item: Mapping[str, Any], allowed: Collection[str], errors: Errors) -> None:
+    for name in sorted(set(item) - set(allowed)):
+        errors[name] = ["Unknown field."]
