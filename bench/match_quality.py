@@ -16,11 +16,11 @@ is a false negative; a pair is predicted a match when its score is at or above t
   of the queue are true pairs;
   review candidates include, for the engine, the pairs ingest queues below review: the only two golden records with a
   full name, when the rule keeps none of their pairs under it apart (``matching.FULL_NAME_KEY``,
-  ``matcher.kept_apart``; their count is printed);
+  ``policy.kept_apart``; their count is printed);
   and the golden records that linking builds from those pairs, transitively, scored pairwise (golden P at auto_link,
   golden R at review): a record joins others through a third, and one false link merges two people; at auto_link
   refusing, as ingest and rematch do, a link where two records of the golden records joined score below
-  ``matcher.CONTRADICTS`` (how many it refused is shown); and the review queue as stewards see it: one candidate per
+  ``policy.CONTRADICTS`` (how many it refused is shown); and the review queue as stewards see it: one candidate per
   pair of those golden records, however many record pairs join them (and how many hold one person);
 - per customer data set, the true pairs that share no identifying value at all (only names could link them), and
   the recall of auto-links + review candidates on the others ("beyond names");
@@ -56,7 +56,7 @@ django.setup()
 from bench import quality_data  # noqa: E402
 from bench.quality_data import Dataset, pair_keys  # noqa: E402
 from stewardship import matching  # noqa: E402
-from stewardship.matcher import CONTRADICTS, kept_apart  # noqa: E402
+from stewardship.matching.policy import CONTRADICTS, kept_apart  # noqa: E402
 from stewardship.matching.training import train  # noqa: E402
 from stewardship.models import MatchSettings  # noqa: E402
 
@@ -143,7 +143,7 @@ def namesakes(
 ) -> np.ndarray:
     """Which pairs of ``s`` the full-name rule queues: in a full-name block (``matching.full_name_blocks``) whose
     records belong to two golden records only (those linking at ``auto_link`` builds, see ``golden_records``), the
-    pairs across the two, when every one was scored and ``apart`` (records i, j: ``matcher.kept_apart`` of the pair)
+    pairs across the two, when every one was scored and ``apart`` (records i, j: ``policy.kept_apart`` of the pair)
     holds for none."""
     label, _ = _link_unless_contradicted(n, s, auto_link, CONTRADICTS)
     scored = set(s.keys.tolist())
@@ -204,7 +204,7 @@ def golden_records(
     """Pairwise precision and recall of the golden records that linking builds: records joined by pairs scored at or
     above ``threshold`` end up in one golden record, transitively (A-B and B-C put A and C together even when A and C
     share nothing, and a single false link merges two people's records). With ``contradicts``, the rule ingest and
-    rematch apply (``stewardship.matcher.CONTRADICTS``): pairs join in descending score order, and two golden records
+    rematch apply (``policy.CONTRADICTS``): pairs join in descending score order, and two golden records
     are not joined when a pair of their records scored below it (a steward gets the pair instead). The order records
     arrive in, and the queueing of a record that fits two golden records, are not simulated: this is what linking
     can reach, not one ingest run. With ``review``, the pairs a rule queues for review join too."""

@@ -229,7 +229,7 @@ def load_database(
     import psycopg
     from django.db import connection
 
-    from stewardship.matcher import Thresholds
+    from stewardship.matching.retrieval import Thresholds
     from stewardship.models import BlockingKey, GoldenRecord, GoldenVersion, SourceRecord, SourceSystem
     from stewardship.services.golden import ownership_rules
 
@@ -342,13 +342,14 @@ class Stopwatch:
     def __init__(self, queries: QueryLog) -> None:
         from django.db import connections
 
-        from stewardship import db, matcher
+        from stewardship import db
+        from stewardship.matching import retrieval
 
         self.queries = queries
         self.seconds: Counter[str] = Counter()
         self.targets = [
-            (matcher.BatchMatcher, "__init__", "lookup"),
-            (matcher.BatchMatcher, "decide", "decide"),
+            (retrieval.BatchMatcher, "__init__", "lookup"),
+            (retrieval.BatchMatcher, "decide", "decide"),
             (matching, "score_many", "score_many"),
             (connections["default"], "_commit", "commit"),
             (db, "bulk_insert", "copy"),

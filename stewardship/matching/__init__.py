@@ -1,7 +1,7 @@
 """The matching engine: normalisers, blocking keys, comparators, scoring and explanations.
 
-Pure functions on plain dicts: no ORM, no Django settings. The database side (stewardship.matcher and
-stewardship.services) calls only what this module exports:
+Pure functions on plain dicts: no ORM, no Django settings. The database side (``retrieval``, the one module of the
+package that reads the database, and ``stewardship.services``) calls only what this module exports:
 
 - ``features(domain, attributes) -> Features``: normalised comparison features of one record's usable attributes.
 - ``blocking_keys(domain, features) -> list[str]``: the keys under which the record is filed; two records are

@@ -32,7 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import db, domains, matching, publishing
-from ..matcher import BatchMatcher, Thresholds, rejected_goldens
+from ..matching.retrieval import BatchMatcher, Thresholds, rejected_goldens
 from ..models import ChangeReason, GoldenRecord, SourceRecord, SourceSystem
 from ..survivorship import Candidate
 from .batch import CREATED, REJECTED, UNCHANGED, UPDATED, RecordResult, not_an_object, source_key_read, timestamp_read

@@ -2,12 +2,11 @@
 
 Work is split by blocking key so several Celery workers share it: each task takes a chunk of keys, scores the
 records of each block against each other and decides per pair of golden records:
-- a group of golden records whose every pair scores at or above ``auto_link`` is merged (auto-merge, by rule), unless
-  two of their records could not be the same person (``matcher.CONTRADICTS``): that pair is queued;
+- a group of golden records whose every pair the decision policy links (``matching.policy.judge``) is merged
+  (auto-merge, by rule); a pair it sends to review (the contradiction rule) is queued;
 - a group that is only chained together (A~B and B~C sure, A~C not) is queued for review, never merged blindly;
 - pairs between ``review`` and ``auto_link`` are queued, and so are the only two golden records with a full name
-  (``matching.FULL_NAME_KEY``) when their records under it score below review but at least
-  ``matcher.NAMESAKE_FLOOR`` and nothing says they are two people (``matcher.CONTRADICTS``, ``matching.two_people``);
+  (``matching.FULL_NAME_KEY``) under the full-name rule (``policy.namesakes_eligible``, ``policy.kept_apart``);
   pairs a steward rejected are never proposed again.
 """
 
@@ -26,10 +25,11 @@ from django.db.models import Count
 
 from .. import db, domains, matching
 from ..errors import Conflict, ValidationFailed
-from ..matcher import BETWEEN, CONTRADICTS, Thresholds, contradiction, kept_apart, only_namesakes, rejected_goldens
+from ..matching.policy import Verdict, judge, kept_apart, namesakes_eligible, only_namesakes
+from ..matching.retrieval import Thresholds, rejected_goldens
 from ..matching.training import train
 from ..models import BlockingKey, ChangeReason, GoldenStatus, MatchSettings, SourceRecord
-from .candidates import candidates_queue, score_facing
+from .candidates import Proposal, candidates_queue, score_facing
 from .golden import golden_merge, goldens_check, goldens_lock
 
 logger = logging.getLogger(__name__)
@@ -118,10 +118,11 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
         domain=domain, key__in=keys, record__golden__status=GoldenStatus.ACTIVE
     ).values_list("key", "record_id", "record__golden_id", "record__features"):
         blocks[key].append((record_id, golden_id, feats))
-    best: dict[tuple[uuid.UUID, uuid.UUID], matching.Score] = {}
+    best: dict[tuple[uuid.UUID, uuid.UUID], matching.Score] = {}  # pairs at or above review: the best record pair
+    top: dict[tuple[uuid.UUID, uuid.UUID], float] = {}  # every pair: the best and the worst record pair's score
     worst: dict[tuple[uuid.UUID, uuid.UUID], float] = {}
     # The only two customers with a full name, by pair: the closest pair of their records under it (golden id, other
-    # golden id, features, explained score), and the pairs the rule keeps apart (matcher.kept_apart).
+    # golden id, features, explained score), and the pairs the rule keeps apart (policy.kept_apart).
     namesakes: dict[tuple[uuid.UUID, uuid.UUID], tuple[uuid.UUID, uuid.UUID, dict, matching.Score]] = {}
     apart: set[tuple[uuid.UUID, uuid.UUID]] = set()
     records_seen: set[int] = set()
@@ -145,6 +146,7 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
                 strict=True,
             ):
                 pair = (golden_id, other[1]) if str(golden_id) < str(other[1]) else (other[1], golden_id)
+                top[pair] = max(score.probability, top.get(pair, 0.0))
                 worst[pair] = min(score.probability, worst.get(pair, 1.0))
                 if only_two:
                     if kept_apart(score):
@@ -157,20 +159,28 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
                     best[pair] = score_facing(score, turned=pair[0] != golden_id)
     rejected = _rejected_pairs(records_seen)
     best = {pair: score for pair, score in best.items() if pair not in rejected}
-    contradicted = {
-        pair for pair, score in best.items() if score.probability >= thresholds.auto_link and worst[pair] < CONTRADICTS
-    }
-    sure = {pair for pair, score in best.items() if score.probability >= thresholds.auto_link} - contradicted
-    queued = [(a, b, best[(a, b)], contradiction(worst[(a, b)])) for (a, b) in contradicted]
+    sure: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    queued: list[Proposal] = []
+    for (a, b), score in best.items():
+        verdict = judge(score.probability, worst[(a, b)], auto_link=thresholds.auto_link, review=thresholds.review)
+        assert verdict is not None  # every pair in ``best`` scores at or above review
+        kind, reason = verdict
+        if kind is Verdict.LINK:
+            sure.add((a, b))
+        else:
+            queued.append((a, b, score, reason))
     for group in _components(sure):
         if all(tuple(sorted(p, key=str)) in sure for p in itertools.combinations(group, 2)):
             result.merged += _group_merge(group, best)
         else:
             reason = f"chained to {len(group)} golden records by sure matches, not all of them sure"
             queued += [(a, b, best[(a, b)], reason) for (a, b) in sure if a in group]
-    queued += [(a, b, score, BETWEEN) for (a, b), score in best.items() if score.probability < thresholds.auto_link]
     for pair, (one, other, feats, score) in namesakes.items():
-        if pair in best or pair in rejected or pair in apart or worst[pair] < CONTRADICTS:
+        if (
+            pair in rejected
+            or pair in apart
+            or not namesakes_eligible(top[pair], worst[pair], review=thresholds.review)
+        ):
             continue
         queued.append((one, other, score, only_namesakes(feats)))
     result.queued = len(queued)

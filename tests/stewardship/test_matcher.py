@@ -42,8 +42,8 @@ def scores(monkeypatch):
     def keys(domain, feats):
         return ["all"]
 
-    monkeypatch.setattr("stewardship.matcher.matching.score_many", fake)
-    monkeypatch.setattr("stewardship.matcher.matching.score_pairs", fake_pairs)
+    monkeypatch.setattr("stewardship.matching.retrieval.matching.score_many", fake)
+    monkeypatch.setattr("stewardship.matching.retrieval.matching.score_pairs", fake_pairs)
     monkeypatch.setattr("stewardship.services.ingest.matching.features", features)
     monkeypatch.setattr("stewardship.services.ingest.matching.blocking_keys", keys)
     return table
@@ -305,7 +305,7 @@ def test_train_matcher_estimates_weights_from_stored_records_and_ingest_uses_the
 
     from django.core.management import CommandError, call_command
 
-    from stewardship.matcher import Thresholds
+    from stewardship.matching.retrieval import Thresholds
 
     with pytest.raises(CommandError, match="Not enough records"):
         call_command("train_matcher", "--domain", "customer")
@@ -368,7 +368,7 @@ def test_a_key_over_max_block_size_is_skipped_and_logged(scores, source_cdp, sou
 
 
 def test_prescoring_a_batch_gives_the_scores_one_by_one_would(db):
-    from stewardship.matcher import BatchMatcher, Stored
+    from stewardship.matching.retrieval import BatchMatcher, Stored
 
     people = [
         {"given_name": "Ann", "family_name": "Lee", "email": "ann.lee@example.com", "country": "GB"},

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from stewardship.matcher import BETWEEN
+from stewardship.matching.policy import BETWEEN
 
 BEFORE = [("stewardship", "0008_fk_indexes_covered_by_unique")]
 AFTER = [("stewardship", "0009_candidate_reason_filled")]

@@ -1,7 +1,9 @@
-"""Matching against stored records: candidate retrieval through the blocking-key table, and the decision.
+"""Matching against stored records: candidate retrieval through the blocking-key table, and the decision per record.
+The one module of ``stewardship.matching`` that reads the database.
 
-The engine (``stewardship.matching``) scores; this module finds what to score against, with one query per batch,
-and decides per record: link to one golden record, queue candidates for review, or start a new golden record.
+The engine scores; this module finds what to score against, with one query per batch, and decides per record under
+the decision policy (``policy``): link to one golden record, queue candidates for review, or start a new golden
+record.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Any
 import numpy as np
 from django.db.models import Q
 
-from . import db, matching
-from .models import MatchSettings, NotAMatch
+from .. import db, matching
+from ..models import MatchSettings, NotAMatch
+from .policy import BETWEEN, Verdict, judge, kept_apart, namesakes_eligible, only_namesakes
 
 
 @dataclass(frozen=True)
@@ -31,28 +34,6 @@ class Stored:
     def marker(self) -> int | tuple[uuid.UUID, int]:
         """The record's identity: one stored record comes back once per key it shares, as separate objects."""
         return self.record_id if self.record_id is not None else (self.golden_id, id(self.features))
-
-
-# A golden record is joined (or merged) by itself only when every one of its records compared with the record could
-# be the same person: one scoring below this (evidence against, such as another birth date, or nothing in common but
-# what a namesake shares) sends the pair to a steward, however well another of its records fits. Chaining through one
-# record is how a single false link merges two people's records. On the generated retail customers
-# (bench/match_quality.py) the rule refuses 113 links, 11 of them between two people (the others are queued, not
-# lost): the pairwise precision of the golden records that auto-links build goes from 0.995 to 0.998, their recall
-# from 0.896 to 0.881.
-CONTRADICTS = 0.01
-# The only two customers with a full name (``matching.FULL_NAME_KEY``) are queued below review when their records
-# under it score at least this and nothing says they are two people: no record of the golden record scores below
-# CONTRADICTS, and no comparison of their records under the name counts more against them than a move
-# (``matching.two_people``: another birth date does; with weights trained on FEBRL4, another postcode does, -6 bits,
-# where two people with the name and another account score 0.012 in all). Two records with a rare name and nothing
-# else in common score 0.03; another email on each 0.011, which the floor keeps out: on the generated retail customers
-# (bench/match_quality.py) queueing those too would bring 132 more record pairs of one person and 12 of two people at
-# 20,000 customers, but at 100,000 only 516 of one person for 311 of two people (names are shared by chance more often
-# as customers grow), and in the demo, whose names are crowded, 158 candidates all of two people. At 0.02 the rule
-# queues 229 record pairs, 227 of them one person; at 100,000 customers 997 (935), at 400,000 3,332 (2,861): its
-# precision falls as customers grow too, from 0.99 to 0.86, and a steward's reject is remembered.
-NAMESAKE_FLOOR = 0.02
 
 
 @dataclass
@@ -235,20 +216,24 @@ class BatchMatcher:
             worst[candidate.golden_id] = min(probability, worst.get(candidate.golden_id, 1.0))
         best = {g: matching.Score(p) for g, (p, _) in top.items()}
         t = self.thresholds
+        sure: list[tuple[uuid.UUID, matching.Score]] = []
+        maybe: list[tuple[uuid.UUID, matching.Score]] = []
         for g, score in best.items():
-            if score.probability >= t.auto_link and worst[g] < CONTRADICTS:
-                decision.reasons[g] = contradiction(worst[g])
-        sure = [(g, s) for g, s in best.items() if s.probability >= t.auto_link and g not in decision.reasons]
-        maybe = [
-            (g, s)
-            for g, s in best.items()
-            if t.review <= s.probability and (s.probability < t.auto_link or g in decision.reasons)
-        ]
+            verdict = judge(score.probability, worst[g], auto_link=t.auto_link, review=t.review)
+            if verdict is None:
+                continue
+            kind, reason = verdict
+            if kind is Verdict.LINK:
+                sure.append((g, score))
+                continue
+            maybe.append((g, score))
+            if reason != BETWEEN:  # the contradiction rule's own reason
+                decision.reasons[g] = reason
         # The only other customer with the record's full name: queued below review too, unless something says they are
-        # two people (see the full-name rule above).
+        # two people (the full-name rule, ``policy``).
         namesakes = self._namesakes(keys, own_golden)
         g = namesakes[0].golden_id if namesakes else None
-        if g is not None and worst[g] >= CONTRADICTS and best[g].probability < t.review:
+        if g is not None and namesakes_eligible(best[g].probability, worst[g], review=t.review):
             explained = t.scores(self.domain, features, [h.features for h in namesakes], explain_all=True)
             if not any(kept_apart(score) for score in explained):
                 k = max(range(len(namesakes)), key=lambda i: explained[i].probability)
@@ -294,24 +279,6 @@ class BatchMatcher:
         for key in keys:
             if key not in self.frequent:
                 self._index[key].append(stored)
-
-
-BETWEEN = "score between review and auto-link thresholds"  # the reason of a candidate in the review band
-
-
-def kept_apart(score: matching.Score) -> bool:
-    """Whether an explained pair of namesakes stays apart under the full-name rule (``NAMESAKE_FLOOR``)."""
-    return score.probability < NAMESAKE_FLOOR or matching.two_people(score)
-
-
-def only_namesakes(features: dict[str, Any]) -> str:
-    """The reason two golden records scoring below review are queued (see ``matching.FULL_NAME_KEY``)."""
-    return f"the only two customers named {features['gn']} {features['fn']}, and nothing says they are two people"
-
-
-def contradiction(worst: float) -> str:
-    """The reason a sure match is queued rather than linked (see ``CONTRADICTS``)."""
-    return f"above the auto-link threshold, but another record of the golden record scores {worst:.3f} against it"
 
 
 def _lookup(domain: str, keys: set[str], max_block_size: int) -> tuple[set[str], list[db.Filed]]:
