@@ -20,6 +20,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_connectors --sandbox-url http://$(HOST):$(SANDBOX_PORT)
 	$(PY) manage.py demo_data
 	$(MAKE) --no-print-directory serve
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", include("stewardship.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("sync/", include("sync.urls")),
     # The steward UI last: its /customers/ and /products/ pages must not shadow the paths above.
     path("", include("stewardship.ui.urls")),
 ]

@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
 from .. import domains
-from .views import changes, dashboard, records, review, sync
+from .views import changes, dashboard, records, review
 
 
 class CollectionConverter:
@@ -52,8 +52,4 @@ urlpatterns = [
     path("change-requests/", changes.change_list, name="change-requests"),
     path("change-requests/<int:request_id>/approve/", changes.approve, name="change-approve"),
     path("change-requests/<int:request_id>/reject/", changes.reject, name="change-reject"),
-    path("sync/", sync.health, name="sync"),
-    path("sync/replay/", sync.replay_many, name="sync-replay"),
-    path("sync/deliveries/<int:delivery_id>/", sync.delivery, name="sync-delivery"),
-    path("sync/deliveries/<int:delivery_id>/replay/", sync.replay, name="sync-delivery-replay"),
 ]

@@ -244,7 +244,7 @@ def test_an_htmx_filter_change_swaps_only_the_list(signed_in, steward, fleet):
 
 
 def test_the_list_pages_with_a_cursor(signed_in, steward, monkeypatch):
-    from stewardship.ui.views import sync as views
+    from sync import views
 
     monkeypatch.setattr(views, "DELIVERIES_PAGE_SIZE", 2)
     erp = connector("erp")

@@ -6,7 +6,6 @@ from django.db import transaction
 
 from stewardship import demo, roles, services
 from stewardship.models import SourceSystem
-from sync.demo import demo_connectors
 
 DEMO_USERS = [
     ("steward", [roles.STEWARD], False),
@@ -16,25 +15,17 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Load generated demo data through the ingest services and (re)set the demo users' passwords."
+    help = (
+        "Load generated demo data through the ingest services and (re)set the demo users' passwords. "
+        "`make run` runs `manage.py demo_connectors` first, so the changes flow out to the sandbox."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--customers", type=int, default=3000)
         parser.add_argument("--products", type=int, default=400)
         parser.add_argument("--seed", type=int, default=7)
-        parser.add_argument(
-            "--sandbox-url",
-            default="http://127.0.0.1:8700",
-            help="Where `manage.py sandbox` serves the demo's CDP, loyalty and webhook stand-ins ('' for none).",
-        )
 
-    def handle(
-        self, *args: object, customers: int, products: int, seed: int, sandbox_url: str, **options: object
-    ) -> None:
-        if sandbox_url:
-            # Before the data: every demo change then flows out through the outbox, as in production.
-            names = [c.name for c in demo_connectors(sandbox_url)]
-            self.stdout.write(f"Demo connectors to the sandbox at {sandbox_url}: {', '.join(names)}")
+    def handle(self, *args: object, customers: int, products: int, seed: int, **options: object) -> None:
         sources = {s.code: s for s in SourceSystem.objects.all()}
         totals: dict[str, int] = {}
         for batch in demo.generate(customers=customers, products=products, seed=seed):

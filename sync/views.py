@@ -1,5 +1,5 @@
-"""Sync health: per connector the backlog, dead letters, lag and breaker; the deliveries behind them, each with its
-attempts; replay of one dead delivery or of every dead one a filter matches."""
+"""The sync pages of the steward UI. Sync health: per connector the backlog, dead letters, lag and breaker; the
+deliveries behind them, each with its attempts; replay of one dead delivery or of every dead one a filter matches."""
 
 from __future__ import annotations
 
@@ -15,15 +15,15 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from connectors.base import KINDS
-from sync import selectors, services
-from sync.filtersets import DeliveryFilterSet
-from sync.models import UNDELIVERED, Delivery, DeliveryStatus
+from stewardship.errors import ApplicationError, ValidationFailed
+from stewardship.models import Domain
+from stewardship.ui.access import steward_required
+from stewardship.ui.pagination import keyset_page
+from stewardship.ui.views.common import problem, wants_partial
 
-from ...errors import ApplicationError, ValidationFailed
-from ...models import Domain
-from ..access import steward_required
-from ..pagination import keyset_page
-from .common import problem, wants_partial
+from . import selectors, services
+from .filtersets import DeliveryFilterSet
+from .models import UNDELIVERED, Delivery, DeliveryStatus
 
 DELIVERIES_PAGE_SIZE = 50
 DELIVERY_ORDERING = ("-created_at", "-id")
@@ -91,13 +91,13 @@ def health(request: HttpRequest) -> HttpResponse:
         "event_types": EVENT_TYPES,
     }
     if wants_partial(request):
-        return render(request, "stewardship/partials/sync_deliveries.html", context)
+        return render(request, "sync/partials/deliveries.html", context)
     context["status_other"] = context["filters"]["status"] not in dict(STATUS_CHOICES)
     connectors = selectors.connector_health()
     names = [c.name for c in connectors]
     if context["filters"]["connector"] and context["filters"]["connector"] not in names:
         names.append(context["filters"]["connector"])
-    return render(request, "stewardship/sync.html", context | {"connectors": connectors, "connector_names": names})
+    return render(request, "sync/health.html", context | {"connectors": connectors, "connector_names": names})
 
 
 @steward_required
@@ -105,7 +105,7 @@ def health(request: HttpRequest) -> HttpResponse:
 def replay_many(request: HttpRequest) -> HttpResponse:
     """Replay every dead delivery the page's filters (the query string) match."""
     filterset, data = _filterset(request.GET)
-    back = f"{reverse('ui:sync')}?{_filter_query(data)}"
+    back = f"{reverse('sync:health')}?{_filter_query(data)}"
     if not filterset.is_valid():
         # An invalid filter is dropped by the filterset: replaying then would replay more than the steward asked.
         return problem(request, _not_valid(filterset), back_url=back, back_label="Back to sync")
@@ -129,13 +129,13 @@ def delivery(request: HttpRequest, delivery_id: int) -> HttpResponse:
         raise Http404("No such delivery.")
     attempts = list(row.attempt_rows.order_by("started_at", "id"))
     payload = json.dumps(row.event.payload, indent=2, ensure_ascii=False, sort_keys=True)
-    return render(request, "stewardship/sync_delivery.html", {"d": row, "attempts": attempts, "payload": payload})
+    return render(request, "sync/delivery.html", {"d": row, "attempts": attempts, "payload": payload})
 
 
 @steward_required
 @require_POST
 def replay(request: HttpRequest, delivery_id: int) -> HttpResponse:
-    url = reverse("ui:sync-delivery", args=[delivery_id])
+    url = reverse("sync:delivery", args=[delivery_id])
     try:
         services.delivery_replay(delivery_id=delivery_id, user=request.user)
     except ApplicationError as error:
