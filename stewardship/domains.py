@@ -24,7 +24,7 @@ import phonenumbers
 from django.utils.dateparse import parse_date, parse_datetime
 
 from .countries import ISO_3166_ALPHA2
-from .matching.normalise import PLACEHOLDER_BIRTH_DATES, gtin_check_digit_ok
+from .matching.normalise import PLACEHOLDER_BIRTH_DATES, gtin_check_digit_ok, phone_e164
 
 CUSTOMER = "customer"
 PRODUCT = "product"
@@ -218,11 +218,6 @@ def _gtin(value: Any) -> str | None:
 # --- standardisation ---
 
 
-def phone_e164(value: str, country: str | None) -> str | None:
-    number = _parse_phone(value, country or None)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if number else None
-
-
 def _attrs(*attributes: Attribute) -> dict[str, Attribute]:
     return {a.name: a for a in attributes}
 
@@ -290,7 +285,7 @@ def read_attributes(domain: str, attributes: Any) -> ReadRecord:
 def standardise(name: str, value: Any, record: dict[str, Any]) -> Any:
     """The golden form of a value that passed its checks: phones in E.164, emails and postcodes in one case."""
     if name == "phone":
-        return phone_e164(value, record.get("country")) or value
+        return phone_e164(value, record.get("country")) or value  # a valid number (check_phone): its E.164
     if name == "email":
         return value.lower()
     if name == "postal_code":

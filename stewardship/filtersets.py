@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from . import domains
+from .matching.normalise import phone_e164
 from .models import (
     CandidateStatus,
     ChangeRequest,
@@ -79,7 +79,7 @@ class GoldenRecordFilterSet(django_filters.FilterSet):
         return queryset.filter(attributes__email__iexact=value.strip())
 
     def filter_phone(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        e164 = domains.phone_e164(value, None)
+        e164 = phone_e164(value, None)
         values = {value.strip()} | ({e164} if e164 else set())
         return queryset.filter(attributes__phone__in=list(values))
 

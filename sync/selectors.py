@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from connectors.registry import LABELS
 from stewardship.models import Domain
+from stewardship.ui.formats import duration_label
 
 from .models import UNDELIVERED, BreakerState, Connector, Delivery, DeliveryStatus
 
@@ -20,22 +21,6 @@ SUPPRESSED_WINDOW = timedelta(hours=24)
 #: Sync lag past these reads as a warning, then as a problem.
 LAG_WARN_SECONDS = 5 * 60
 LAG_BAD_SECONDS = 60 * 60
-
-
-def age_label(seconds: float | None) -> str:
-    """A duration as a steward reads it: "—" (nothing waiting), "40 s", "3 min", "2 h 5 min", "3 days"."""
-    if seconds is None:
-        return "—"
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    if seconds < 86400:
-        hours, minutes = divmod(seconds // 60, 60)
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    days = seconds // 86400
-    return f"{days} day{'s' if days != 1 else ''}"
 
 
 def lag_level(seconds: float | None) -> str:
@@ -54,7 +39,7 @@ class DomainHealth:
 
     @property
     def lag(self) -> str:
-        return age_label(self.lag_seconds)
+        return duration_label(self.lag_seconds)
 
     @property
     def lag_level(self) -> str:
@@ -90,7 +75,7 @@ class ConnectorHealth:
 
     @property
     def lag(self) -> str:
-        return age_label(self.lag_seconds)
+        return duration_label(self.lag_seconds)
 
     @property
     def lag_level(self) -> str:

@@ -1,4 +1,4 @@
-"""API shapes. Input serializers validate envelopes; per-record reading lives in ``domains``/``services``."""
+"""API shapes. Input serializers validate envelopes; per-record reading lives in ``domains`` and ``services``."""
 
 from __future__ import annotations
 
@@ -9,33 +9,53 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import ChangeRequest, ConsentState, GoldenRecord, GoldenVersion, MatchCandidate, SourceRecord
+from ..services.ingest import MAX_SOURCE_KEY
 
 
 class RecordInSerializer(serializers.Serializer):
-    source_key = serializers.CharField(max_length=200)
+    """A record of a batch. Each record is answered on its own: one that cannot be read is rejected with field errors,
+    the others are applied."""
+
+    source_key = serializers.CharField(max_length=MAX_SOURCE_KEY, help_text="The record's key in the source system.")
     updated_at = serializers.DateTimeField(help_text="The source's own last-modified time (ISO 8601 with zone).")
     attributes = serializers.DictField(help_text="Attribute values of the domain; unknown attributes are rejected.")
 
 
-class BatchInSerializer(serializers.Serializer):
-    """The envelope only: each record is read on its own so one bad record does not stop the rest."""
+# The envelope checks only that there is a list: each item is read on its own (``services.ingest``, ``.consent``). The
+# schema shows what an item holds.
+@extend_schema_field(RecordInSerializer(many=True))
+class _RecordsField(serializers.ListField):
+    pass
 
-    records = serializers.ListField(
+
+class BatchInSerializer(serializers.Serializer):
+    records = _RecordsField(
         child=serializers.JSONField(),
         allow_empty=False,
-        help_text=f"At most {settings.STEWARD_MAX_BATCH_RECORDS} records: {{source_key, updated_at, attributes}}.",
+        help_text=f"At most {settings.STEWARD_MAX_BATCH_RECORDS} records.",
     )
 
 
 class ConsentEventInSerializer(serializers.Serializer):
+    """A consent event of a batch. Each event is answered on its own, as records are."""
+
     source_key = serializers.CharField(help_text="The source's customer key.")
     purpose = serializers.CharField(help_text="A consent purpose code, e.g. email_marketing.")
     status = serializers.ChoiceField(choices=["granted", "withdrawn"])
-    captured_at = serializers.DateTimeField()
+    captured_at = serializers.DateTimeField(help_text="When the customer gave or withdrew it (ISO 8601 with zone).")
+
+
+@extend_schema_field(ConsentEventInSerializer(many=True))
+class _EventsField(serializers.ListField):
+    pass
 
 
 class ConsentBatchInSerializer(serializers.Serializer):
-    events = serializers.ListField(child=serializers.JSONField(), allow_empty=False)
+    events = _EventsField(
+        child=serializers.JSONField(),
+        allow_empty=False,
+        help_text=f"At most {settings.STEWARD_MAX_BATCH_RECORDS} events.",
+    )
 
 
 class RecordResultSerializer(serializers.Serializer):

@@ -33,6 +33,7 @@ from ..models import (
     SourceRecord,
 )
 from ..services.review import candidate_etag
+from .formats import duration_label
 from .pagination import Page, keyset_page, neighbour
 
 QUEUE_PAGE_SIZE = 50
@@ -110,15 +111,7 @@ def score_label(score: float) -> str:
 
 def waiting(since: datetime, now: datetime | None = None) -> str:
     """How long something has waited, as a steward triages: "just now", "12 min", "5 h", "3 days"."""
-    seconds = ((now or timezone.now()) - since).total_seconds()
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)} h"
-    days = int(seconds // 86400)
-    return f"{days} day{'s' if days != 1 else ''}"
+    return duration_label(((now or timezone.now()) - since).total_seconds(), coarse=True)
 
 
 def _when(value: str | None) -> datetime | None:

@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from stewardship.models import Domain
+from stewardship.ui.formats import duration_label
 from sync import selectors
 from sync.models import AttemptOutcome, Connector, Delivery, DeliveryAttempt, OutboxEvent, Subscription
 from sync.outbox import idempotency_key
@@ -187,7 +188,7 @@ def test_a_breaker_past_its_cooldown_is_half_open(fleet):
     + [(86400, "1 day"), (3 * 86400 + 5, "3 days")],
 )
 def test_lag_reads_as_a_person_says_it(seconds, label):
-    assert selectors.age_label(seconds) == label
+    assert duration_label(seconds) == label
 
 
 def test_the_page_shows_the_figures_and_the_dead_letters(signed_in, steward, fleet):
