@@ -96,9 +96,8 @@ class MedusaConnector(Connector):
         """Medusa ids Steward already knows for this record: the last remote id, when the sync app passes it, and
         the source keys of the configured Medusa source."""
         ids: list[str] = []
-        hint = getattr(message, "remote_id", "") or ""
-        if hint.startswith(prefix):
-            ids.append(hint)
+        if message.remote_id.startswith(prefix):
+            ids.append(message.remote_id)
         for source in message.payload.get("sources") or []:
             key = str(source.get("source_key") or "")
             if source.get("source") == self.source and key.startswith(prefix) and key not in ids:
