@@ -53,6 +53,11 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The packages named in pyproject.toml's [tool.mypy] files; the Django plugin loads the settings (STEWARD_DEV above).
+.PHONY: typecheck
+typecheck: install
+	$(VENV)/bin/mypy
+
 migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
