@@ -55,6 +55,11 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
+# The packages named in pyproject.toml's [tool.mypy] files; the Django plugin loads the settings (STEWARD_DEV above).
+.PHONY: typecheck
+typecheck: install
+	$(VENV)/bin/mypy
+
 migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run
 

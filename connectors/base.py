@@ -46,6 +46,7 @@ class Message:
     payload: dict[str, Any]
     correlation_id: str
     occurred_at: datetime
+    remote_id: str = ""  # the system's id for this record from an earlier delivery, when the sync app passes it
 
     @property
     def kind(self) -> str:

@@ -56,9 +56,9 @@ class MedusaConnector(Connector):
         super().__init__(config)
         self.client = MedusaClient(self.http, config.secret)
         options = config.options or {}
-        self.source = options.get("source") or DEFAULT_SOURCE
-        self.sales_channel_id = options.get("sales_channel_id") or None
-        self.product_status = options.get("product_status") or "published"
+        self.source: str = options.get("source") or DEFAULT_SOURCE
+        self.sales_channel_id: str | None = options.get("sales_channel_id") or None
+        self.product_status: str = options.get("product_status") or "published"
 
     @classmethod
     def check_options(cls, options: dict[str, Any]) -> dict[str, list[str]]:
@@ -96,9 +96,8 @@ class MedusaConnector(Connector):
         """Medusa ids Steward already knows for this record: the last remote id, when the sync app passes it, and
         the source keys of the configured Medusa source."""
         ids: list[str] = []
-        hint = getattr(message, "remote_id", "") or ""
-        if hint.startswith(prefix):
-            ids.append(hint)
+        if message.remote_id.startswith(prefix):
+            ids.append(message.remote_id)
         for source in message.payload.get("sources") or []:
             key = str(source.get("source_key") or "")
             if source.get("source") == self.source and key.startswith(prefix) and key not in ids:
@@ -120,7 +119,9 @@ class MedusaConnector(Connector):
                     return record
         return None
 
-    def _find_customer(self, message: Message, *, scan: bool = False) -> tuple[dict[str, Any] | None, list[dict]]:
+    def _find_customer(
+        self, message: Message, *, scan: bool = False
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """(ours, everyone found by email). Ours carries our golden id, or is a Medusa id Steward linked to it."""
         golden = message.golden_id
         by_email = self.client.customers_by_email(mapping.email_keys(message.payload))
@@ -137,7 +138,7 @@ class MedusaConnector(Connector):
                     return self.client.customer_get(customer["id"]), by_email
         return None, by_email
 
-    def _find_product(self, message: Message) -> tuple[dict[str, Any] | None, list[dict]]:
+    def _find_product(self, message: Message) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """(ours, candidates found by SKU or handle)."""
         golden = message.golden_id
         keyed = self.client.products_where(external_id=golden)

@@ -123,7 +123,9 @@ class TrytonConnector(Connector):
 
     # Customers
 
-    def party_find(self, golden_id: str, account: str | None = None, fields: list[str] | None = None) -> dict | None:
+    def party_find(
+        self, golden_id: str, account: str | None = None, fields: list[str] | None = None
+    ) -> dict[str, Any] | None:
         codes = [golden_id] + ([account] if account else [])
         found = self.client.search_read("party.party", [("code", "in", codes), ALL], fields or PARTY_FIELDS)
         # The party that carries the golden id wins over the ERP's own party with the account number.
@@ -190,7 +192,7 @@ class TrytonConnector(Connector):
 
     # Products
 
-    def product_find(self, golden_id: str, sku: str | None = None) -> dict | None:
+    def product_find(self, golden_id: str, sku: str | None = None) -> dict[str, Any] | None:
         found = self.client.search_read(
             "product.product", [("identifiers.code", "=", mapping.product_key(golden_id)), ALL], PRODUCT_FIELDS
         )

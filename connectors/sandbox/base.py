@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import email.message
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -17,7 +17,7 @@ class Request:
     method: str
     path: str  # below the stand-in's prefix, starting with "/", without the query string
     query: dict[str, str]
-    headers: Mapping[str, str]  # case-insensitive (http.client.HTTPMessage)
+    headers: email.message.Message  # the handler's http.client.HTTPMessage: lookups ignore case, as HTTP headers must
     body: bytes
 
     @property
@@ -47,7 +47,9 @@ class StandIn:
     def handle(self, request: Request) -> Reply:
         raise NotImplementedError
 
-    def reject(self, request: Request, status: int, error: dict[str, Any], headers: dict[str, str] | None = None):
+    def reject(
+        self, request: Request, status: int, error: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> Reply:
         """A refusal by the protocol checks, in the real system's error shape; counted and kept for tests."""
         self.recorder.reject(status, request.path, error)
         return Reply.json(status, error, headers)

@@ -225,10 +225,9 @@ class LoyaltyStandIn(StandIn):
         assert isinstance(customer, dict)
         card = customer.get("loyaltyCardNumber") or None
         version = _version(customer)
+        member_id: str | None = None  # stays None when the card is taken
         with self.lock:
-            if card is not None and card in self.by_card:
-                errors = [_error("customer.loyaltyCardNumber", "This loyalty card number is already in use.")]
-            else:
+            if card is None or card not in self.by_card:
                 member_id = str(uuid.uuid4())
                 now = time.time()
                 member = {
@@ -242,8 +241,10 @@ class LoyaltyStandIn(StandIn):
                 self.members[member_id] = member
                 if card is not None:
                     self.by_card[card] = member_id
-        if errors:
-            return self._invalid(request, errors)
+        if member_id is None:
+            return self._invalid(
+                request, [_error("customer.loyaltyCardNumber", "This loyalty card number is already in use.")]
+            )
         self.recorder.accept()
         key = f"{card}#v{version}" if card and version is not None else f"{member_id}#create"
         self.recorder.record(
@@ -267,6 +268,7 @@ class LoyaltyStandIn(StandIn):
         assert isinstance(customer, dict)
         version = _version(customer)
         stale = False
+        card: str | None = None
         with self.lock:
             member = self.members.get(member_id)
             if member is None:
@@ -281,8 +283,10 @@ class LoyaltyStandIn(StandIn):
                     current = _version(member)
                     stale = version is not None and current is not None and version < current
                     self.stale += stale
-                    if card and card != member.get("loyaltyCardNumber"):
-                        self.by_card.pop(member.get("loyaltyCardNumber"), None)
+                    previous_card = member.get("loyaltyCardNumber")
+                    if card and card != previous_card:
+                        if previous_card is not None:
+                            self.by_card.pop(previous_card, None)
                         self.by_card[card] = member_id
                     member.update(customer)
                     member["updatedAt"] = time.time()
@@ -308,6 +312,7 @@ class LoyaltyStandIn(StandIn):
         return NO_CONTENT
 
     def _action(self, request: Request, member_id: str, action: str) -> Reply:
+        card: str | None = None
         with self.lock:
             member = self.members.get(member_id)
             if member is not None:

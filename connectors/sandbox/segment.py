@@ -132,7 +132,9 @@ class SegmentStandIn(StandIn):
             message.setdefault("type", endpoint)
             message_id = message.get("messageId") or f"sandbox-{uuid.uuid4()}"
             context = message.get("context") or {}
-            steward = context.get("steward") if isinstance(context.get("steward"), dict) else {}
+            steward = context.get("steward")
+            if not isinstance(steward, dict):
+                steward = {}
             self.recorder.record(
                 message_id,
                 {

@@ -60,7 +60,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -114,6 +114,7 @@ class SandboxServer(ThreadingHTTPServer):
     block_on_close = False  # a held "timeout" request must not delay shutdown
     request_queue_size = 512
     allow_reuse_address = True
+    server_address: tuple[str, int]  # an IPv4 socket's (host, port): the host is text, never bytes
 
     def __init__(
         self,
