@@ -5,10 +5,12 @@ read on its own, so one bad item is rejected with field errors and the others go
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+from django.db import transaction
 
 from .. import domains
 
@@ -18,6 +20,7 @@ UNCHANGED = "unchanged"
 REJECTED = "rejected"
 
 Errors = dict[str, list[str]]
+Item = TypeVar("Item")
 
 
 @dataclass
@@ -42,6 +45,27 @@ class RecordResult:
         if self.reason:
             data["reason"] = self.reason
         return data
+
+
+def batch_answer(
+    items: Sequence[Any],
+    read: Callable[[int, Any], Item | RecordResult],
+    apply: Callable[[list[Item], list[RecordResult | None]], None],
+) -> list[RecordResult]:
+    """Answer every item of a batch, in input order: ``read`` each (index, item) on its own (a ``RecordResult`` is its
+    rejection), then ``apply`` those read, with the answers to fill in, together in one transaction."""
+    results: list[RecordResult | None] = [None] * len(items)
+    incoming: list[Item] = []
+    for index, item in enumerate(items):
+        answer = read(index, item)
+        if isinstance(answer, RecordResult):
+            results[index] = answer
+        else:
+            incoming.append(answer)
+    if incoming:
+        with transaction.atomic():
+            apply(incoming, results)
+    return [r for r in results if r is not None]
 
 
 def not_an_object(item: Any, what: str) -> RecordResult | None:

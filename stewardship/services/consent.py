@@ -26,7 +26,16 @@ from ..models import (
     SourceSystem,
 )
 from ..survivorship import consent_rank
-from .batch import CREATED, REJECTED, UNCHANGED, RecordResult, not_an_object, source_key_read, timestamp_read
+from .batch import (
+    CREATED,
+    REJECTED,
+    UNCHANGED,
+    RecordResult,
+    batch_answer,
+    not_an_object,
+    source_key_read,
+    timestamp_read,
+)
 from .batch import unknown_fields as unknown_fields_check
 from .golden import versions_save
 
@@ -46,19 +55,12 @@ class _ConsentIncoming:
 def consent_events_record(*, source: SourceSystem, events: Sequence[Any]) -> list[RecordResult]:
     """Record a batch of a source's consent events and update the current consent state per purpose."""
     purposes = {p.code: p for p in ConsentPurpose.objects.all()}
-    results: list[RecordResult | None] = [None] * len(events)
-    incoming: list[_ConsentIncoming] = []
     latest_allowed = timezone.now() + CONSENT_CLOCK_SKEW
-    for index, item in enumerate(events):
-        read = _read(index, item, purposes, latest_allowed)
-        if isinstance(read, RecordResult):
-            results[index] = read
-        else:
-            incoming.append(read)
-    if incoming:
-        with transaction.atomic():
-            _apply(source, incoming, results)
-    return [r for r in results if r is not None]
+    return batch_answer(
+        events,
+        lambda index, item: _read(index, item, purposes, latest_allowed),
+        lambda incoming, results: _apply(source, incoming, results),
+    )
 
 
 def _read(

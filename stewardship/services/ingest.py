@@ -28,14 +28,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from .. import db, domains, matching, publishing
 from ..matching.retrieval import BatchMatcher, Thresholds, rejected_goldens
 from ..models import ChangeReason, GoldenRecord, SourceRecord, SourceSystem
 from ..survivorship import Candidate
-from .batch import CREATED, REJECTED, UNCHANGED, UPDATED, RecordResult, not_an_object, source_key_read, timestamp_read
+from .batch import (
+    CREATED,
+    REJECTED,
+    UNCHANGED,
+    UPDATED,
+    RecordResult,
+    batch_answer,
+    not_an_object,
+    source_key_read,
+    timestamp_read,
+)
 from .batch import unknown_fields as unknown_fields_check
 from .candidates import Proposal, candidates_queue
 from .golden import Rules, golden_recompute, golden_survive, ownership_rules_part, versions_save
@@ -52,18 +61,11 @@ def source_records_upsert(*, source: SourceSystem, domain: str, records: Sequenc
     Records that cannot be read are rejected one by one; the rest are applied together in one transaction.
     A record older than the stored one (by the source's ``updated_at``) never overwrites it.
     """
-    results: list[RecordResult | None] = [None] * len(records)
-    incoming: list[_Incoming] = []
-    for index, item in enumerate(records):
-        read = _read(domain, index, item)
-        if isinstance(read, RecordResult):
-            results[index] = read
-        else:
-            incoming.append(read)
-    if incoming:
-        with transaction.atomic():
-            _apply(source, domain, incoming, results)
-    return [r for r in results if r is not None]
+    return batch_answer(
+        records,
+        lambda index, item: _read(domain, index, item),
+        lambda incoming, results: _apply(source, domain, incoming, results),
+    )
 
 
 def content_hash(values: dict[str, Any]) -> str:
