@@ -35,8 +35,8 @@ from .batch import (
     not_an_object,
     source_key_read,
     timestamp_read,
+    unknown_fields,
 )
-from .batch import unknown_fields as unknown_fields_check
 from .golden import versions_save
 
 CONSENT_CLOCK_SKEW = timedelta(minutes=5)
@@ -80,7 +80,7 @@ def _read(
     captured_at = timestamp_read(item, "captured_at", errors)
     if captured_at is not None and captured_at > latest_allowed:
         errors["captured_at"] = ["In the future."]
-    unknown_fields_check(item, _FIELDS, errors)
+    unknown_fields(item, _FIELDS, errors)
     if errors:
         return RecordResult(source_key, REJECTED, errors=errors)
     assert source_key is not None and purpose is not None and captured_at is not None

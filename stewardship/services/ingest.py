@@ -44,8 +44,8 @@ from .batch import (
     not_an_object,
     source_key_read,
     timestamp_read,
+    unknown_fields,
 )
-from .batch import unknown_fields as unknown_fields_check
 from .candidates import Proposal, candidates_queue
 from .golden import Rules, golden_recompute, golden_survive, ownership_rules_part, versions_save
 
@@ -96,7 +96,7 @@ def _read(domain: str, index: int, item: Any) -> _Incoming | RecordResult:
     errors: dict[str, list[str]] = {}
     source_key = source_key_read(item, errors, max_length=MAX_SOURCE_KEY)
     updated_at = timestamp_read(item, "updated_at", errors, missing="Required.")
-    unknown_fields_check(item, _FIELDS, errors)
+    unknown_fields(item, _FIELDS, errors)
     if "attributes" not in item:
         errors["attributes"] = ["Required."]
         read = domains.ReadRecord()
