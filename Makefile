@@ -8,7 +8,7 @@ PORT ?= 8000
 # Local demo and tests only: production sets SECRET_KEY and CELERY_BROKER_URL itself and leaves this unset.
 export STEWARD_DEV ?= 1
 
-.PHONY: install run serve test chromium connector-servers lint migrations-check bench-ingest bench-match-scale bench-match-quality clean
+.PHONY: install run serve test services chromium connector-servers lint migrations-check bench-ingest bench-match-scale bench-match-quality clean
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,12 @@ serve:
 	echo "Steward on http://$(HOST):$(PORT)/ (sync health: /sync/)"; \
 	$(VENV)/bin/gunicorn stewardship.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 
-test: install chromium connector-servers
+test: install services chromium connector-servers
 	$(VENV)/bin/pytest
+
+# PostgreSQL, Redis and Node.js 20 for the whole suite: installed with apt-get when missing, started when down.
+services:
+	@bash .ci/services.sh --install
 
 connector-servers:
 	bash connectors/erp/tryton/install.sh
