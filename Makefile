@@ -1,4 +1,5 @@
-# Steward: `make run` (demo on SQLite with a real Celery worker) and `make test` (the whole suite).
+# Steward: `make run` (demo on SQLite with a real Celery worker), `make test` (the whole suite) and `make test-fast`
+# (the inner loop: no browser, no Tryton or Medusa server).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -8,7 +9,7 @@ PORT ?= 8000
 # Local demo and tests only: production sets SECRET_KEY and CELERY_BROKER_URL itself and leaves this unset.
 export STEWARD_DEV ?= 1
 
-.PHONY: install run serve test chromium connector-servers lint migrations-check bench-ingest bench-match-scale bench-match-quality clean
+.PHONY: install run serve test test-fast services chromium connector-servers lint migrations-check bench-ingest bench-match-scale bench-match-quality clean
 
 $(VENV)/.installed: requirements/base.txt requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +38,19 @@ serve:
 	echo "Steward on http://$(HOST):$(PORT)/ (sync health: /sync/)"; \
 	$(VENV)/bin/gunicorn stewardship.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 
-test: install chromium connector-servers
+test: install services chromium connector-servers
 	$(VENV)/bin/pytest
+
+# The suite without the tests that drive Chromium or need the real Tryton and Medusa servers (tests/conftest.py marks
+# them from the fixtures they use), so nothing is installed into var/ first; about two minutes. PostgreSQL only when
+# DATABASE_URL names it. Arguments go to pytest: make test-fast ARGS="tests/sync -x"
+test-fast: install
+	@bash .ci/services.sh --install redis $(if $(filter postgres%,$(DATABASE_URL)),postgresql)
+	$(VENV)/bin/pytest -m "not browser and not external" $(ARGS)
+
+# PostgreSQL, Redis and Node.js 20 for the whole suite: installed with apt-get when missing, started when down.
+services:
+	@bash .ci/services.sh --install
 
 connector-servers:
 	bash connectors/erp/tryton/install.sh

@@ -13,6 +13,23 @@ from stewardship import services
 
 pytest_plugins = ["tests.fixtures.sandbox", "tests.fixtures.tryton", "tests.fixtures.medusa"]
 
+# The lanes of `make test-fast` (-m "not browser and not external"), read from the fixtures a test uses, directly or
+# through other fixtures: a new test that drives Chromium or needs a real Tryton or Medusa is classified without
+# anyone remembering to mark it.
+LANE_FIXTURES = {
+    "browser": {"browser"},  # Chromium through Playwright (tests/ui/test_browser.py)
+    "external": {"tryton_server", "medusa_server"},  # the real servers, installed into var/ on first use
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for marker, fixtures in LANE_FIXTURES.items():
+            if used & fixtures:
+                item.add_marker(marker)
+
 
 def _user(username: str, *roles: str) -> User:
     user = User.objects.create_user(username=username, password="pw-" + username + "-123!")

@@ -12,8 +12,9 @@ import psycopg
 import pytest
 from django.db import connection
 
+from tests.sync.processes import Broker
+
 ROOT = Path(__file__).resolve().parents[2]
-SMOKE = "steward_bench_scale_smoke"
 
 
 def server_url(name: str) -> str:
@@ -23,11 +24,23 @@ def server_url(name: str) -> str:
     return f"postgres://{s['USER']}{password}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{name}"
 
 
+@pytest.fixture
+def private_broker(tmp_path: Path):
+    """A Redis of this test's own: the benchmark purges its queue afterwards, which on a shared Redis database would
+    drop the tasks of another run or benchmark using it."""
+    broker = Broker(tmp_path)
+    broker.start()
+    yield broker
+    broker.stop()
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the benchmark loads PostgreSQL with COPY")
-def test_the_upsert_benchmark_runs_as_deployed_and_leaves_its_connectors_inactive():
-    url, admin_url = server_url(SMOKE), server_url("postgres")
+def test_the_upsert_benchmark_runs_as_deployed_and_leaves_its_connectors_inactive(private_broker):
+    # Named after this run's test database, so that a run from another worktree does not drop it halfway through.
+    smoke = f"{connection.settings_dict['NAME']}_bench_smoke"
+    url, admin_url = server_url(smoke), server_url("postgres")
     argv = [sys.executable, "bench/match_scale.py", "--skip-engine", "--db-size", "3000", "--upserts", "30"]
-    argv += ["--warmup", "5", "--database-url", url, "--connectors", "--broker", "redis://127.0.0.1:6379/12"]
+    argv += ["--warmup", "5", "--database-url", url, "--connectors", "--broker", private_broker.url]
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")}
     try:
         run = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
@@ -41,4 +54,4 @@ def test_the_upsert_benchmark_runs_as_deployed_and_leaves_its_connectors_inactiv
         assert deliveries > 0 and active == 0
     finally:
         with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{SMOKE}" WITH (FORCE)')
+            admin.execute(f'DROP DATABASE IF EXISTS "{smoke}" WITH (FORCE)')
