@@ -15,7 +15,7 @@ from ...errors import ApplicationError
 def wants_partial(request: HttpRequest) -> bool:
     """An htmx swap (not a history restore, which needs the whole page)."""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    return bool(htmx and not htmx.history_restore_request)
 
 
 def problem(request: HttpRequest, error: ApplicationError, *, back_url: str = "", back_label: str = "") -> HttpResponse:
