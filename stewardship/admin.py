@@ -26,6 +26,7 @@ from .models import (
     SourceRecord,
     SourceSystem,
 )
+from .roles import acting_user
 
 
 class ReadOnlyMixin:
@@ -156,7 +157,7 @@ class OwnershipRuleAdmin(admin.ModelAdmin):
     @admin.action(description="Recompute golden records of these domains under the current rules")
     def recompute_golden_records(self, request: HttpRequest, queryset: QuerySet[OwnershipRule]) -> None:
         for domain in sorted(set(queryset.values_list("domain", flat=True))):
-            changed = services.ownership_rules_apply(domain=domain, user=request.user)  # type: ignore[arg-type]
+            changed = services.ownership_rules_apply(domain=domain, user=acting_user(request))
             self.message_user(request, f"{domain}: {changed} golden records changed.")
 
 

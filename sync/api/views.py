@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from stewardship.api.permissions import IsStaffRole
+from stewardship.roles import acting_user
 
 from .. import services
 from ..filtersets import DeliveryFilterSet
@@ -47,7 +48,7 @@ class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
     def replay(self, request: Request, pk: str | None = None) -> Response:
         """Send a dead delivery again, with the same idempotency key. 409 if it is not dead, or if a newer version
         of the record has been delivered to that connector since."""
-        delivery = services.delivery_replay(delivery_id=int(pk), user=request.user)
+        delivery = services.delivery_replay(delivery_id=int(pk), user=acting_user(request))
         return Response(DeliveryDetailSerializer(self.get_queryset().get(pk=delivery.pk)).data)
 
     @extend_schema(request=None, responses=BulkReplayResultSerializer, operation_id="sync_deliveries_replay_matching")
@@ -55,4 +56,4 @@ class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
     def replay_many(self, request: Request) -> Response:
         """Replay every dead delivery that matches the query-string filters (the same as the list's)."""
         deliveries = self.filter_queryset(Delivery.objects.all())
-        return Response(services.deliveries_replay(deliveries=deliveries, user=request.user))
+        return Response(services.deliveries_replay(deliveries=deliveries, user=acting_user(request)))
