@@ -247,10 +247,12 @@ def _sources_part(ids: Sequence[uuid.UUID]) -> db.Part[list[tuple[uuid.UUID, str
 
 @functools.cache
 def _locks_sql() -> str:
-    users = get_user_model()._meta
-    assert users.pk is not None
+    user_model = get_user_model()
+    users = user_model._meta
+    username_column = db.column_field(user_model, user_model.USERNAME_FIELD).column
+    assert users.pk.column is not None and username_column is not None  # both are concrete fields
     quote = connection.ops.quote_name
-    username = quote(users.get_field(users.model.USERNAME_FIELD).column)
+    username = quote(username_column)
     return f"""
         SELECT coalesce(json_agg(json_build_object('golden', l.golden_id, 'attribute', l.attribute, 'value', l.value,
             'user', u.{username}, 'locked_at', l.locked_at)), '[]')
