@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from stewardship.api.permissions import IsStaffRole
 from stewardship.roles import acting_user
@@ -40,12 +41,12 @@ class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
             queryset = queryset.prefetch_related("attempt_rows")
         return queryset.defer("event__payload") if self.action == "list" else queryset
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BaseSerializer]:
         return DeliveryDetailSerializer if self.action in ("retrieve", "replay") else DeliverySerializer
 
     @extend_schema(request=None, responses=DeliveryDetailSerializer)
     @action(detail=True, methods=["post"])
-    def replay(self, request: Request, pk: str | None = None) -> Response:
+    def replay(self, request: Request, pk: str) -> Response:
         """Send a dead delivery again, with the same idempotency key. 409 if it is not dead, or if a newer version
         of the record has been delivered to that connector since."""
         delivery = services.delivery_replay(delivery_id=int(pk), user=acting_user(request))
