@@ -18,13 +18,14 @@ from django.db.models import Model, Q, QuerySet
 from ..db import column_field
 
 T = TypeVar("T", bound=Model)
+Item = TypeVar("Item")  # a page holds model rows, or the rows a page shows made from them
 
 FORWARD, BACKWARD = "n", "p"
 
 
 @dataclass
-class Page(Generic[T]):
-    items: list[T] = field(default_factory=list)
+class Page(Generic[Item]):
+    items: list[Item] = field(default_factory=list)
     next_cursor: str | None = None
     previous_cursor: str | None = None
 

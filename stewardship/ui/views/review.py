@@ -25,7 +25,7 @@ from .. import queries
 from ..access import steward_required
 from ..forms import QueueFilterForm, filters_from, filters_query, merge_choices
 from ..queries import QueueFilters
-from .common import problem, wants_partial
+from .common import HtmxHttpRequest, problem, wants_partial
 
 PANEL = "stewardship/partials/review_panel.html"
 
@@ -58,7 +58,7 @@ def detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
 
 @steward_required
 @require_POST
-def claim(request: HttpRequest, candidate_id: int) -> HttpResponse:
+def claim(request: HtmxHttpRequest, candidate_id: int) -> HttpResponse:
     filters = filters_from(request.GET)
     try:
         services.match_candidate_assign(candidate_id=candidate_id, user=acting_user(request))
