@@ -53,7 +53,7 @@ def _filter_data(query: QueryDict) -> QueryDict:
 def _filter_query(data: QueryDict) -> str:
     """The filters as a query string, status always included (so "any status" survives the round trip)."""
     params = [("status", ",".join(data.getlist("status")))]
-    params += [(name, data[name]) for name in FILTERS[1:] if name in data]
+    params += [(name, data.get(name, "")) for name in FILTERS[1:] if name in data]
     return urlencode(params)
 
 
