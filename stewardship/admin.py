@@ -86,24 +86,21 @@ class SourceRecordInline(ReadOnlyMixin, admin.TabularInline):
     model = SourceRecord
     fk_name = "golden"
     extra = 0
-    fields = ["source", "source_key", "source_updated_at", "received_at", "attributes", "warnings"]
-    readonly_fields = fields
+    fields = readonly_fields = ("source", "source_key", "source_updated_at", "received_at", "attributes", "warnings")
     show_change_link = True
 
 
 class GoldenVersionInline(ReadOnlyMixin, admin.TabularInline):
     model = GoldenVersion
     extra = 0
-    fields = ["version", "reason", "actor", "changes", "correlation_id", "note", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("version", "reason", "actor", "changes", "correlation_id", "note", "created_at")
     ordering = ["-version"]
 
 
 class ConsentStateInline(ReadOnlyMixin, admin.TabularInline):
     model = ConsentState
     extra = 0
-    fields = ["purpose", "status", "captured_at", "event"]
-    readonly_fields = fields
+    fields = readonly_fields = ("purpose", "status", "captured_at", "event")
 
 
 @admin.register(GoldenRecord)
