@@ -26,6 +26,7 @@ from .models import (
     SourceRecord,
     SourceSystem,
 )
+from .roles import acting_user
 
 
 class ReadOnlyMixin:
@@ -85,24 +86,21 @@ class SourceRecordInline(ReadOnlyMixin, admin.TabularInline):
     model = SourceRecord
     fk_name = "golden"
     extra = 0
-    fields = ["source", "source_key", "source_updated_at", "received_at", "attributes", "warnings"]
-    readonly_fields = fields
+    fields = readonly_fields = ("source", "source_key", "source_updated_at", "received_at", "attributes", "warnings")
     show_change_link = True
 
 
 class GoldenVersionInline(ReadOnlyMixin, admin.TabularInline):
     model = GoldenVersion
     extra = 0
-    fields = ["version", "reason", "actor", "changes", "correlation_id", "note", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("version", "reason", "actor", "changes", "correlation_id", "note", "created_at")
     ordering = ["-version"]
 
 
 class ConsentStateInline(ReadOnlyMixin, admin.TabularInline):
     model = ConsentState
     extra = 0
-    fields = ["purpose", "status", "captured_at", "event"]
-    readonly_fields = fields
+    fields = readonly_fields = ("purpose", "status", "captured_at", "event")
 
 
 @admin.register(GoldenRecord)
@@ -156,7 +154,7 @@ class OwnershipRuleAdmin(admin.ModelAdmin):
     @admin.action(description="Recompute golden records of these domains under the current rules")
     def recompute_golden_records(self, request: HttpRequest, queryset: QuerySet[OwnershipRule]) -> None:
         for domain in sorted(set(queryset.values_list("domain", flat=True))):
-            changed = services.ownership_rules_apply(domain=domain, user=request.user)  # type: ignore[arg-type]
+            changed = services.ownership_rules_apply(domain=domain, user=acting_user(request))
             self.message_user(request, f"{domain}: {changed} golden records changed.")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 HEADER = "X-Correlation-ID"
 _VALID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
@@ -27,11 +27,11 @@ def get() -> str:
     return _current.get()
 
 
-def set(value: str):  # noqa: A001 - mirrors ContextVar.set
+def set(value: str) -> Token[str]:  # noqa: A001 - mirrors ContextVar.set
     return _current.set(value)
 
 
-def reset(token) -> None:
+def reset(token: Token[str]) -> None:
     _current.reset(token)
 
 

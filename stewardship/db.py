@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Count, Model, Q
+from django.db.models import Count, Field, Model, Q
 
 from .models import BlockingKey, SourceRecord
 
@@ -29,6 +29,14 @@ def _postgresql() -> bool:
 
 
 # --- writes ---
+
+
+def column_field(model: type[Model], name: str) -> Field[Any, Any]:
+    """The field ``name`` of ``model`` that holds a column. ``_meta.get_field`` also answers the reverse side of a
+    relation, which has no column: naming one here is a bug in the caller."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field), f"{model.__name__}.{name} has no column"
+    return field
 
 
 def bulk_update(objs: Sequence[Model], fields: Sequence[str], batch_size: int = 1000) -> None:
@@ -51,8 +59,8 @@ def bulk_update_where(rows: Sequence[tuple[Model, Mapping[str, Any]]], fields: S
         return 0
     fence = tuple(rows[0][1])
     if not _postgresql():
-        meta = type(rows[0][0])._meta
-        attnames = [meta.get_field(name).attname for name in fields]
+        model = type(rows[0][0])
+        attnames = [column_field(model, name).attname for name in fields]
         return sum(
             type(obj)
             ._default_manager.filter(pk=obj.pk, **expected)
@@ -67,11 +75,12 @@ def _update_from_values(
 ) -> int:
     """One ``UPDATE ... FROM (VALUES ...)``: the rows' primary key, their ``fence`` values (matched against the table)
     and their new ``fields``."""
-    meta = type(rows[0][0])._meta
+    model = type(rows[0][0])
+    meta = model._meta
     pk = meta.pk
     assert pk is not None
-    columns = [meta.get_field(name) for name in fields]
-    fenced = [meta.get_field(name) for name in fence]
+    columns = [column_field(model, name) for name in fields]
+    fenced = [column_field(model, name) for name in fence]
     names = ", ".join([f'"{pk.column}"', *(f'"fence_{f.column}"' for f in fenced), *(f'"{f.column}"' for f in columns)])
     casts = ", ".join(f"%s::{f.db_type(connection)}" for f in [pk, *fenced, *columns])
     values = ", ".join(f"({casts})" for _ in rows)
@@ -226,7 +235,7 @@ def blocking_lookup(domain: str, limits: Mapping[str, int]) -> tuple[set[str], l
         )
         return frequent, list(rows)
     ordered = sorted(limits)
-    params = {"keys": ordered, "limits": [limits[key] for key in ordered], "domain": domain}
+    params: dict[str, Any] = {"keys": ordered, "limits": [limits[key] for key in ordered], "domain": domain}
     frequent = set()
     found: list[Filed] = []
     with connection.cursor() as cursor:

@@ -61,7 +61,8 @@ CITIES = {
 MAIL_DOMAINS = ["gmail.com", "outlook.com", "yahoo.com", "web.de", "orange.fr", "example.com"]
 TIERS = ["bronze", "silver", "gold", "platinum"]
 BRANDS = ["Acme", "Nordic Home", "Casa Verde", "Urban Trail", "Petit Jardin", "Bergwerk", "Blue Harbor"]
-PRODUCTS = [
+# (title, category, sizes, colours); None: the product comes in no colour.
+PRODUCTS: list[tuple[str, str, list[str], list[str | None]]] = [
     ("T-shirt organic cotton", "Apparel > Tops", ["S", "M", "L", "XL"], ["white", "black", "navy"]),
     ("Running shoes", "Footwear > Sport", ["40", "41", "42", "43", "44"], ["grey", "blue"]),
     ("Olive oil extra virgin", "Grocery > Oils", ["500 ml", "1 L"], [None]),

@@ -13,7 +13,7 @@ Pure functions, no ORM. Reading a record has two outcomes per attribute:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -308,5 +308,5 @@ def parse_timestamp(value: Any) -> datetime:
     return parsed
 
 
-def completeness(values: dict[str, Any]) -> int:
+def completeness(values: Mapping[str, Any]) -> int:
     return sum(1 for v in values.values() if v not in (None, ""))

@@ -14,7 +14,8 @@ from rest_framework.views import exception_handler
 class ApplicationError(Exception):
     """An error a user can act on. ``code`` is stable; ``message`` is for people."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    # Declared as int: subclasses answer other statuses, and callers compare it with them.
+    status_code: int = status.HTTP_400_BAD_REQUEST
     code = "invalid"
 
     def __init__(self, message: str, *, code: str | None = None, fields: dict[str, Any] | None = None) -> None:
@@ -77,7 +78,6 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = _body("validation_failed", "The request is not valid.", detail)
     elif isinstance(exc, exceptions.APIException):
-        response.data = _body(
-            exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code, str(exc.detail)
-        )
+        codes = exc.get_codes()
+        response.data = _body(codes if isinstance(codes, str) else exc.default_code, str(exc.detail))
     return response

@@ -41,7 +41,7 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if limit is not None and length > limit and request.path.startswith("/api/"):
+        if length > limit and request.path.startswith("/api/"):
             return JsonResponse(
                 {"error": {"code": "payload_too_large", "message": f"Request body is over {limit} bytes."}},
                 status=413,

@@ -50,7 +50,7 @@ class Publisher(Protocol):
 @functools.cache
 def publisher() -> Publisher:
     """The configured publisher (``settings.STEWARD_PUBLISHER``, a module path)."""
-    module: Publisher = import_module(settings.STEWARD_PUBLISHER)  # type: ignore[assignment]  # a module as protocol
+    module: Publisher = import_module(settings.STEWARD_PUBLISHER)
     return module
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import PermissionsMixin
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from rest_framework.request import Request
 
 STEWARD = "steward"  # works the review queue, edits golden records, replays deliveries
 APPROVER = "approver"  # decides other users' change requests (maker-checker)
@@ -18,7 +21,9 @@ STAFF = frozenset(ALL)
 def user_roles(user: Any) -> frozenset[str]:
     """The roles a signed-in user holds; none for anyone else (anonymous, a source system's API key). Cached on the
     user object for the request."""
-    if not isinstance(user, PermissionsMixin) or not user.is_authenticated:
+    # Only a User holds roles: AnonymousUser and a source system's principal are not Users, and a User is always
+    # authenticated.
+    if not isinstance(user, User):
         return frozenset()
     cached: frozenset[str] | None = getattr(user, "_steward_roles", None)
     if cached is None:
@@ -33,3 +38,13 @@ def is_steward(user: Any) -> bool:
 
 def is_approver(user: Any) -> bool:
     return APPROVER in user_roles(user)
+
+
+def acting_user(request: HttpRequest | Request) -> User:
+    """The signed-in user a request acts as, for a service that records who did what. Called behind a role check (a
+    steward page, an API endpoint for staff roles, the admin), which lets no one else through; were it not, the
+    request is refused rather than recorded under nobody."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("A signed-in user is required.")
+    return user

@@ -238,7 +238,7 @@ SPECTACULAR_SETTINGS = {
 # --- Celery ---
 # Production must name its broker (Redis or RabbitMQ). Dev/demo mode uses kombu's filesystem transport so that a
 # real worker runs with nothing to install. Tasks are never run eagerly.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL") or ""
 if not CELERY_BROKER_URL:
     if not DEV_MODE:
         raise ImproperlyConfigured("CELERY_BROKER_URL is required (redis://... or amqp://...)")

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from stewardship.admin import ReadOnlyMixin
+from stewardship.roles import acting_user
 
 from . import services
 from .models import Connector, Delivery, DeliveryAttempt, DeliveryStatus, OutboxEvent, Subscription
@@ -81,7 +82,9 @@ class DeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description="Replay the selected dead deliveries")
     def replay(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
-        result = services.deliveries_replay(deliveries=queryset.filter(status=DeliveryStatus.DEAD), user=request.user)
+        result = services.deliveries_replay(
+            deliveries=queryset.filter(status=DeliveryStatus.DEAD), user=acting_user(request)
+        )
         self.message_user(
             request,
             f"{result['replayed']} replayed; {result['superseded']} superseded by a newer delivered version.",

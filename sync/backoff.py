@@ -15,8 +15,8 @@ def retry_delay(
     With Retry-After the server's wish is honoured (never sooner), plus up to 10% jitter so a crowd of throttled
     deliveries does not come back in the same instant.
     """
-    rng = rng or random
+    uniform = rng.uniform if rng is not None else random.uniform  # the module's shared generator by default
     if retry_after is not None:
-        return retry_after + rng.uniform(0, max(retry_after, base) * 0.1)
+        return retry_after + uniform(0, max(retry_after, base) * 0.1)
     ceiling = min(cap, base * 2 ** max(attempt - 1, 0))
-    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+    return ceiling / 2 + uniform(0, ceiling / 2)

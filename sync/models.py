@@ -7,6 +7,7 @@ record what happened; a beat sweeper re-queues whatever was left behind.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -94,7 +95,7 @@ class Connector(models.Model):
         if errors:
             raise ValidationError({"options": [f"{k}: {'; '.join(v)}" for k, v in errors.items()]})
 
-    def breaker_state(self, now=None) -> str:
+    def breaker_state(self, now: datetime | None = None) -> str:
         now = now or timezone.now()
         if self.consecutive_failures < self.breaker_threshold:
             return BreakerState.CLOSED

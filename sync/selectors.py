@@ -3,6 +3,7 @@ dashboard show it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -104,7 +105,7 @@ def connector_health(*, now: datetime | None = None) -> list[ConnectorHealth]:
         )
         .order_by()
     )
-    figures: dict[int, dict[str, dict[str, Any]]] = {}
+    figures: dict[int, dict[str, Mapping[str, Any]]] = {}
     for row in rows:
         figures.setdefault(row["connector_id"], {})[row["domain"]] = row
     last_delivered = (
@@ -146,15 +147,15 @@ def connector_health(*, now: datetime | None = None) -> list[ConnectorHealth]:
         if health.breaker != BreakerState.OPEN:
             health.breaker_open_until = None
         for domain in Domain:
-            row = by_domain.get(domain.value)
-            if row is None:
+            figure = by_domain.get(domain.value)
+            if figure is None:
                 continue
-            lag = (now - row["oldest"]).total_seconds() if row["oldest"] else None
-            health.domains.append(DomainHealth(domain.value, domain.label, row["backlog"], row["dead"], lag))
-            health.backlog += row["backlog"]
-            health.in_flight += row["in_flight"]
-            health.dead += row["dead"]
-            health.suppressed += row["suppressed"]
+            lag = (now - figure["oldest"]).total_seconds() if figure["oldest"] else None
+            health.domains.append(DomainHealth(domain.value, domain.label, figure["backlog"], figure["dead"], lag))
+            health.backlog += figure["backlog"]
+            health.in_flight += figure["in_flight"]
+            health.dead += figure["dead"]
+            health.suppressed += figure["suppressed"]
             if lag is not None:
                 health.lag_seconds = max(health.lag_seconds or 0, lag)
         out.append(health)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -85,7 +85,7 @@ def _newer_delivered(delivery: Delivery) -> int | None:
     )
 
 
-def delivery_replay(*, delivery_id: int, user: AbstractBaseUser) -> Delivery:
+def delivery_replay(*, delivery_id: int, user: User) -> Delivery:
     """Send a dead delivery again (same idempotency key, fresh attempts). Refused when the record has since been
     delivered to that connector in a newer version: that one carried the whole record, and sending the old state
     now would move the system backwards."""
@@ -109,7 +109,7 @@ def delivery_replay(*, delivery_id: int, user: AbstractBaseUser) -> Delivery:
     return delivery
 
 
-def deliveries_replay(*, deliveries: QuerySet[Delivery], user: AbstractBaseUser, limit: int = 10000) -> dict[str, int]:
+def deliveries_replay(*, deliveries: QuerySet[Delivery], user: User, limit: int = 10000) -> dict[str, int]:
     """Replay the dead deliveries among ``deliveries`` (a filtered queryset), at most ``limit`` at once. Those a newer
     delivered version made pointless are marked superseded instead."""
     with transaction.atomic():
@@ -124,7 +124,7 @@ def deliveries_replay(*, deliveries: QuerySet[Delivery], user: AbstractBaseUser,
     return {"replayed": len(replayed), "superseded": len(superseded)}
 
 
-def _replay(deliveries: Iterable[Delivery], user: AbstractBaseUser) -> None:
+def _replay(deliveries: Iterable[Delivery], user: User) -> None:
     now = timezone.now()
     rows = list(deliveries)
     for d in rows:

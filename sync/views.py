@@ -17,6 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from connectors.base import KINDS
 from stewardship.errors import ApplicationError, ValidationFailed
 from stewardship.models import Domain
+from stewardship.roles import acting_user
 from stewardship.ui.access import steward_required
 from stewardship.ui.pagination import keyset_page
 from stewardship.ui.views.common import problem, wants_partial
@@ -52,7 +53,7 @@ def _filter_data(query: QueryDict) -> QueryDict:
 def _filter_query(data: QueryDict) -> str:
     """The filters as a query string, status always included (so "any status" survives the round trip)."""
     params = [("status", ",".join(data.getlist("status")))]
-    params += [(name, data[name]) for name in FILTERS[1:] if name in data]
+    params += [(name, data.get(name, "")) for name in FILTERS[1:] if name in data]
     return urlencode(params)
 
 
@@ -109,7 +110,7 @@ def replay_many(request: HttpRequest) -> HttpResponse:
     if not filterset.is_valid():
         # An invalid filter is dropped by the filterset: replaying then would replay more than the steward asked.
         return problem(request, _not_valid(filterset), back_url=back, back_label="Back to sync")
-    result = services.deliveries_replay(deliveries=filterset.qs, user=request.user)
+    result = services.deliveries_replay(deliveries=filterset.qs, user=acting_user(request))
     if result["replayed"] or result["superseded"]:
         messages.success(
             request,
@@ -137,7 +138,7 @@ def delivery(request: HttpRequest, delivery_id: int) -> HttpResponse:
 def replay(request: HttpRequest, delivery_id: int) -> HttpResponse:
     url = reverse("sync:delivery", args=[delivery_id])
     try:
-        services.delivery_replay(delivery_id=delivery_id, user=request.user)
+        services.delivery_replay(delivery_id=delivery_id, user=acting_user(request))
     except ApplicationError as error:
         return problem(request, error, back_url=url, back_label="See the delivery as it is now")
     messages.success(request, "Replayed: the delivery is pending again, with the same idempotency key.")

@@ -33,6 +33,15 @@ class SourcePrincipal:
         return str(self)
 
 
+def acting_source(request: Request) -> SourceSystem:
+    """The source system a request acts as. Called behind ``IsPathSource`` on a write, which lets only a source system
+    through; were it not, the request is refused."""
+    principal = request.user
+    if not isinstance(principal, SourcePrincipal):
+        raise exceptions.PermissionDenied("A source system API key is required.")
+    return principal.source
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[SourcePrincipal, ApiKey] | None:
         header = authentication.get_authorization_header(request).decode("latin-1")

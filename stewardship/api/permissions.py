@@ -39,6 +39,7 @@ class IsPathSource(BasePermission):
     message = "A source system can only act as itself."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        if is_source(request):
-            return request.user.source.code == view.kwargs.get("source")
+        principal = request.user
+        if isinstance(principal, SourcePrincipal):
+            return principal.source.code == view.kwargs.get("source")
         return request.method in ("GET", "HEAD", "OPTIONS") and bool(user_roles(request.user))

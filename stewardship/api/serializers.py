@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -62,7 +63,9 @@ class RecordResultSerializer(serializers.Serializer):
     source_key = serializers.CharField(allow_null=True)
     status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "rejected"])
     golden_id = serializers.UUIDField(allow_null=True)
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    # A field named like Serializer.errors: DRF's metaclass takes declared fields off the class, but the stubs see the
+    # base class's property (djangorestframework-stubs#78).
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]
     warnings = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
     reason = serializers.CharField(required=False, help_text="Why a record is unchanged (stale, no change).")
 
@@ -72,14 +75,16 @@ class BatchResultSerializer(serializers.Serializer):
 
 
 class ProvenanceSerializer(serializers.Serializer):
-    source = serializers.CharField()
+    # A field named like Field.source: DRF's metaclass takes declared fields off the class, but the stubs see the base
+    # class's attribute (djangorestframework-stubs#158). The same for each ``source`` field below.
+    source = serializers.CharField()  # type: ignore[assignment]
     source_key = serializers.CharField(required=False)
     user = serializers.CharField(required=False)
     updated_at = serializers.DateTimeField()
 
 
 class SourceRefSerializer(serializers.ModelSerializer):
-    source = serializers.CharField(source="source.code")
+    source = serializers.CharField(source="source.code")  # type: ignore[assignment]  # see ProvenanceSerializer
 
     class Meta:
         model = SourceRecord
@@ -88,7 +93,7 @@ class SourceRefSerializer(serializers.ModelSerializer):
 
 class ConsentSerializer(serializers.ModelSerializer):
     purpose = serializers.CharField(source="purpose.code")
-    source = serializers.CharField(source="event.source.code")
+    source = serializers.CharField(source="event.source.code")  # type: ignore[assignment]  # see ProvenanceSerializer
 
     class Meta:
         model = ConsentState
@@ -124,7 +129,9 @@ class GoldenRecordSerializer(serializers.ModelSerializer):
     def get_consents(self, golden: GoldenRecord) -> list[dict[str, Any]]:
         if golden.domain != "customer":
             return []
-        return ConsentSerializer(golden.consents.all(), many=True).data
+        # many=True makes a ListSerializer, whose data is a list; the stubs keep the class and its dict
+        # (djangorestframework-stubs#260).
+        return ConsentSerializer(golden.consents.all(), many=True).data  # type: ignore[return-value]
 
 
 class GoldenVersionSerializer(serializers.ModelSerializer):
@@ -137,7 +144,7 @@ class GoldenVersionSerializer(serializers.ModelSerializer):
 
 
 class SourceRecordSerializer(serializers.ModelSerializer):
-    source = serializers.CharField(source="source.code")
+    source = serializers.CharField(source="source.code")  # type: ignore[assignment]  # see ProvenanceSerializer
     updated_at = serializers.DateTimeField(source="source_updated_at")
     golden_id = serializers.UUIDField()
 
@@ -162,8 +169,10 @@ class MatchCandidateSerializer(serializers.ModelSerializer):
         child=serializers.DictField(),
         help_text="Per field: a, b, comparator, similarity (0..1, -1 when missing), weight (log2 odds contribution).",
     )
-    assigned_to = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assigned_to: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    decided_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     etag = serializers.SerializerMethodField(help_text="Send as If-Match with a decision to refuse stale ones (412).")
 
     class Meta:
@@ -201,7 +210,7 @@ class MergeInSerializer(serializers.Serializer):
 
 
 class SourceRefInSerializer(serializers.Serializer):
-    source = serializers.SlugField()
+    source = serializers.SlugField()  # type: ignore[assignment]  # see ProvenanceSerializer
     source_key = serializers.CharField(max_length=200)
 
 
@@ -211,8 +220,10 @@ class UnmergeInSerializer(serializers.Serializer):
 
 class ChangeRequestSerializer(serializers.ModelSerializer):
     golden_id = serializers.UUIDField()
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    requested_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    decided_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     current_value = serializers.SerializerMethodField()
 
     class Meta:

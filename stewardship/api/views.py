@@ -27,6 +27,8 @@ from ..models import (
     MatchCandidate,
     SourceRecord,
 )
+from ..roles import acting_user
+from .authentication import acting_source
 from .pagination import CandidateCursorPagination, RequestCursorPagination, VersionCursorPagination
 from .permissions import IsPathSource, IsStaffRole, IsStaffRoleOrSource
 from .serializers import (
@@ -76,7 +78,7 @@ def _fingerprint(request: Request) -> str:
 
 def _batch_response(request: Request, run: Any) -> Response:
     status, body, replayed = services.idempotent(
-        source=request.user.source,
+        source=acting_source(request),
         key=request.headers.get("Idempotency-Key"),
         fingerprint=_fingerprint(request),
         handler=lambda: (200, {"results": [r.as_dict() for r in run()]}),
@@ -120,7 +122,7 @@ class SourceBatchView(APIView):
         _check_batch_size(records, "records")
         return _batch_response(
             request,
-            lambda: services.source_records_upsert(source=request.user.source, domain=self.domain, records=records),
+            lambda: services.source_records_upsert(source=acting_source(request), domain=self.domain, records=records),
         )
 
 
@@ -136,7 +138,7 @@ class ConsentBatchView(APIView):
         events = envelope.validated_data["events"]
         _check_batch_size(events, "events")
         return _batch_response(
-            request, lambda: services.consent_events_record(source=request.user.source, events=events)
+            request, lambda: services.consent_events_record(source=acting_source(request), events=events)
         )
 
 
@@ -194,7 +196,7 @@ class GoldenRecordViewSet(viewsets.ReadOnlyModelViewSet):
         targets = services.golden_record_unmerge(
             golden_id=pk,
             sources=[(ref["source"], ref["source_key"]) for ref in body.validated_data["sources"]],
-            user=request.user,
+            user=acting_user(request),
             if_match=_if_match_version(request),
         )
         return Response(
@@ -225,7 +227,7 @@ class MatchCandidateViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str) -> Response:
         """Claim the candidate (409 when another steward holds it or it is decided)."""
-        candidate = services.match_candidate_assign(candidate_id=int(pk), user=request.user)
+        candidate = services.match_candidate_assign(candidate_id=int(pk), user=acting_user(request))
         return self._answer(candidate.pk)
 
     @extend_schema(request=MergeInSerializer, responses=GoldenRecordSerializer, parameters=[IF_MATCH_HEADER])
@@ -236,7 +238,7 @@ class MatchCandidateViewSet(viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         survivor = services.match_candidate_merge(
             candidate_id=int(pk),
-            user=request.user,
+            user=acting_user(request),
             values=body.validated_data["values"],
             if_match=request.headers.get("If-Match"),
         )
@@ -247,7 +249,7 @@ class MatchCandidateViewSet(viewsets.ReadOnlyModelViewSet):
     def reject(self, request: Request, pk: str) -> Response:
         """Not a match: remembered for the two records' source records and never proposed again."""
         candidate = services.match_candidate_reject(
-            candidate_id=int(pk), user=request.user, if_match=request.headers.get("If-Match")
+            candidate_id=int(pk), user=acting_user(request), if_match=request.headers.get("If-Match")
         )
         return self._answer(candidate.pk)
 
@@ -264,13 +266,13 @@ class ChangeRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = ChangeRequestInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        change = services.change_request_create(**body.validated_data, user=request.user)
+        change = services.change_request_create(**body.validated_data, user=acting_user(request))
         return Response(self.get_serializer(self.get_queryset().get(pk=change.pk)).data, status=201)
 
     def _decide(self, request: Request, pk: str, service: Any) -> Response:
         body = DecisionInSerializer(data=request.data or {})
         body.is_valid(raise_exception=True)
-        change = service(request_id=int(pk), user=request.user, comment=body.validated_data["comment"])
+        change = service(request_id=int(pk), user=acting_user(request), comment=body.validated_data["comment"])
         return Response(self.get_serializer(self.get_queryset().get(pk=change.pk)).data)
 
     @extend_schema(request=DecisionInSerializer, responses=ChangeRequestSerializer)

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q
 
 from .. import matching
@@ -82,7 +82,7 @@ def candidates_supersede(*, merged: GoldenRecord, survivor: GoldenRecord) -> Non
     MatchCandidate.objects.bulk_create(fresh, ignore_conflicts=True)
 
 
-def not_a_match_remember(left: Iterable[int], right: Iterable[int], user: AbstractBaseUser | None) -> None:
+def not_a_match_remember(left: Iterable[int], right: Iterable[int], user: User | None) -> None:
     """Remember that no source record of ``left`` is the same as one of ``right`` (record ids)."""
     right = list(right)
     NotAMatch.objects.bulk_create(

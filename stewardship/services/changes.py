@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,7 +28,7 @@ def change_request_create(
     value: Any = None,
     unlock: bool = False,
     comment: str = "",
-    user: AbstractBaseUser,
+    user: User,
 ) -> ChangeRequest:
     """Request a steward value (or its removal) on a golden attribute. Attributes that are not governed are
     applied at once, approved by rule."""
@@ -61,7 +61,7 @@ def change_request_create(
     return request
 
 
-def change_request_approve(*, request_id: int, user: AbstractBaseUser, comment: str = "") -> ChangeRequest:
+def change_request_approve(*, request_id: int, user: User, comment: str = "") -> ChangeRequest:
     """Approve and apply. Only an approver who is not the author may."""
     with transaction.atomic():
         request = _pending(request_id, user)
@@ -71,7 +71,7 @@ def change_request_approve(*, request_id: int, user: AbstractBaseUser, comment: 
     return request
 
 
-def change_request_reject(*, request_id: int, user: AbstractBaseUser, comment: str = "") -> ChangeRequest:
+def change_request_reject(*, request_id: int, user: User, comment: str = "") -> ChangeRequest:
     with transaction.atomic():
         request = _pending(request_id, user)
         request.status = ChangeRequestStatus.REJECTED
@@ -80,7 +80,7 @@ def change_request_reject(*, request_id: int, user: AbstractBaseUser, comment: s
     return request
 
 
-def _pending(request_id: int, user: AbstractBaseUser) -> ChangeRequest:
+def _pending(request_id: int, user: User) -> ChangeRequest:
     request = ChangeRequest.objects.select_for_update().filter(pk=request_id).first()
     if request is None:
         raise NotFound("No such change request.")
@@ -94,7 +94,7 @@ def _pending(request_id: int, user: AbstractBaseUser) -> ChangeRequest:
     return request
 
 
-def _apply(request: ChangeRequest, golden: GoldenRecord, *, decided_by: AbstractBaseUser, by_rule: bool) -> None:
+def _apply(request: ChangeRequest, golden: GoldenRecord, *, decided_by: User, by_rule: bool) -> None:
     if request.unlock:
         AttributeLock.objects.filter(golden=golden, attribute=request.attribute).delete()
     else:

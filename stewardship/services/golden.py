@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -77,7 +77,7 @@ def ownership_rules_part(domain: str) -> db.Part[dict[str, Rule]]:
     return db.Part(_RULES_SQL, [domain], _rules_from, lambda: ownership_rules(domain))
 
 
-def ownership_rules_apply(*, domain: str, user: AbstractBaseUser | None = None, batch_size: int = 500) -> int:
+def ownership_rules_apply(*, domain: str, user: User | None = None, batch_size: int = 500) -> int:
     """Recompute every active golden record of a domain after its rules changed. Returns how many changed."""
     changed = 0
     ids = list(
@@ -103,7 +103,7 @@ def golden_survive(
     locks: Mapping[uuid.UUID, Mapping[str, Lock]],
     *,
     reason: str,
-    actor_user: AbstractBaseUser | None = None,
+    actor_user: User | None = None,
     actor_source: SourceSystem | None = None,
     note: str = "",
     extra_changes: Mapping[uuid.UUID, dict[str, Any]] | None = None,
@@ -155,7 +155,7 @@ def golden_recompute(
     goldens: Sequence[GoldenRecord],
     *,
     reason: str,
-    actor_user: AbstractBaseUser | None = None,
+    actor_user: User | None = None,
     actor_source: SourceSystem | None = None,
     note: str = "",
     extra_changes: Mapping[uuid.UUID, dict[str, Any]] | None = None,
@@ -247,10 +247,12 @@ def _sources_part(ids: Sequence[uuid.UUID]) -> db.Part[list[tuple[uuid.UUID, str
 
 @functools.cache
 def _locks_sql() -> str:
-    users = get_user_model()._meta
-    assert users.pk is not None
+    user_model = get_user_model()
+    users = user_model._meta
+    username_column = db.column_field(user_model, user_model.USERNAME_FIELD).column
+    assert users.pk.column is not None and username_column is not None  # both are concrete fields
     quote = connection.ops.quote_name
-    username = quote(users.get_field(users.model.USERNAME_FIELD).column)
+    username = quote(username_column)
     return f"""
         SELECT coalesce(json_agg(json_build_object('golden', l.golden_id, 'attribute', l.attribute, 'value', l.value,
             'user', u.{username}, 'locked_at', l.locked_at)), '[]')
@@ -348,7 +350,7 @@ def golden_merge(
     *,
     survivor: GoldenRecord,
     merged: GoldenRecord,
-    user: AbstractBaseUser | None,
+    user: User | None,
     note: str,
     chosen: Mapping[str, Any] | None = None,
     reason: str = ChangeReason.MERGE,
@@ -362,10 +364,14 @@ def golden_merge(
     survivor_locked = set(AttributeLock.objects.filter(golden=survivor).values_list("attribute", flat=True))
     AttributeLock.objects.filter(golden=merged).exclude(attribute__in=survivor_locked).update(golden=survivor)
     AttributeLock.objects.filter(golden=merged).delete()
-    for attribute, value in (chosen or {}).items():
-        AttributeLock.objects.update_or_create(
-            golden=survivor, attribute=attribute, defaults={"value": value, "locked_by": user}
-        )
+    if chosen:
+        # Chosen values become steward locks in the chooser's name: only a steward's merge has them (a merge by rule
+        # passes no user and chooses nothing).
+        assert user is not None, "values chosen for a merge need the user who chose them"
+        for attribute, value in chosen.items():
+            AttributeLock.objects.update_or_create(
+                golden=survivor, attribute=attribute, defaults={"value": value, "locked_by": user}
+            )
     merged.status, merged.merged_into = GoldenStatus.MERGED, survivor
     merged.version += 1
     merged.save(update_fields=["status", "merged_into", "version", "updated_at"])
@@ -391,7 +397,7 @@ def golden_record_unmerge(
     *,
     golden_id: uuid.UUID | str,
     sources: Sequence[tuple[str, str]],
-    user: AbstractBaseUser,
+    user: User,
     if_match: int | None = None,
 ) -> list[GoldenRecord]:
     """Split source records out of a golden record. Each goes back to the golden record it was merged from (same

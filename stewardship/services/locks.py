@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from .. import domains
@@ -28,7 +28,7 @@ def steward_value_read(domain: str, attribute: str, value: Any) -> Any:
 
 
 def attribute_lock_set(
-    *, golden_id: uuid.UUID | str, attribute: str, value: Any, user: AbstractBaseUser, note: str = ""
+    *, golden_id: uuid.UUID | str, attribute: str, value: Any, user: User, note: str = ""
 ) -> GoldenRecord:
     """Set a steward's value on a golden attribute; it overrides every source until unlocked."""
     with transaction.atomic():
@@ -41,9 +41,7 @@ def attribute_lock_set(
     return golden
 
 
-def attribute_lock_release(
-    *, golden_id: uuid.UUID | str, attribute: str, user: AbstractBaseUser, note: str = ""
-) -> GoldenRecord:
+def attribute_lock_release(*, golden_id: uuid.UUID | str, attribute: str, user: User, note: str = "") -> GoldenRecord:
     """Remove a steward's lock: the attribute follows the sources again."""
     with transaction.atomic():
         golden = golden_for_update(golden_id)

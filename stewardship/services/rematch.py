@@ -175,14 +175,14 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
         else:
             reason = f"chained to {len(group)} golden records by sure matches, not all of them sure"
             queued += [(a, b, best[(a, b)], reason) for (a, b) in sure if a in group]
-    for pair, (one, other, feats, score) in namesakes.items():
+    for pair, (one_id, other_id, feats, score) in namesakes.items():
         if (
             pair in rejected
             or pair in apart
             or not namesakes_eligible(top[pair], worst[pair], review=thresholds.review)
         ):
             continue
-        queued.append((one, other, score, only_namesakes(feats)))
+        queued.append((one_id, other_id, score, only_namesakes(feats)))
     result.queued = len(queued)
     with transaction.atomic():
         candidates_queue(domain=domain, proposals=queued)

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -54,11 +54,12 @@ def _decision_open(candidate_id: int) -> tuple[MatchCandidate, dict[uuid.UUID, G
     return candidate, goldens
 
 
-def match_candidate_assign(*, candidate_id: int, user: AbstractBaseUser) -> MatchCandidate:
+def match_candidate_assign(*, candidate_id: int, user: User) -> MatchCandidate:
     """Claim a pending candidate. Claiming one another steward holds is a conflict."""
     with transaction.atomic():
         candidate = _candidate_for_decision(candidate_id)
         if candidate.assigned_to_id not in (None, user.pk):
+            assert candidate.assigned_to is not None  # its id is set: the row exists (PROTECT)
             raise Conflict(f"Already assigned to {candidate.assigned_to.get_username()}.", code="already_assigned")
         candidate.assigned_to = user
         candidate.save(update_fields=["assigned_to"])
@@ -68,7 +69,7 @@ def match_candidate_assign(*, candidate_id: int, user: AbstractBaseUser) -> Matc
 def match_candidate_merge(
     *,
     candidate_id: int,
-    user: AbstractBaseUser,
+    user: User,
     values: Mapping[str, Any] | None = None,
     if_match: str | None = None,
 ) -> GoldenRecord:
@@ -106,7 +107,7 @@ def _chosen_values(a: GoldenRecord, b: GoldenRecord, values: Mapping[str, Any]) 
     return chosen
 
 
-def match_candidate_reject(*, candidate_id: int, user: AbstractBaseUser, if_match: str | None = None) -> MatchCandidate:
+def match_candidate_reject(*, candidate_id: int, user: User, if_match: str | None = None) -> MatchCandidate:
     """Not a match: remembered for every pair of the two golden records' source records, never proposed again."""
     with transaction.atomic():
         candidate, _ = _decision_open(candidate_id)

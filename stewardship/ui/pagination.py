@@ -15,14 +15,17 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 
+from ..db import column_field
+
 T = TypeVar("T", bound=Model)
+Item = TypeVar("Item")  # a page holds model rows, or the rows a page shows made from them
 
 FORWARD, BACKWARD = "n", "p"
 
 
 @dataclass
-class Page(Generic[T]):
-    items: list[T] = field(default_factory=list)
+class Page(Generic[Item]):
+    items: list[Item] = field(default_factory=list)
     next_cursor: str | None = None
     previous_cursor: str | None = None
 
@@ -58,9 +61,7 @@ def _decode(cursor: str | None, model: type[Model], ordering: tuple[str, ...]) -
         direction, raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if direction not in (FORWARD, BACKWARD) or len(raw) != len(ordering):
             return None
-        values = [
-            model._meta.get_field(_field(name)).to_python(value) for name, value in zip(ordering, raw, strict=True)
-        ]
+        values = [column_field(model, _field(name)).to_python(value) for name, value in zip(ordering, raw, strict=True)]
     except (ValueError, TypeError, binascii.Error, ValidationError):
         return None
     if any(value is None for value in values):

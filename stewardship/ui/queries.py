@@ -8,10 +8,10 @@ import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -254,10 +254,10 @@ class QueueFilters:
 def _pending(user: Any, filters: QueueFilters) -> QuerySet[MatchCandidate]:
     params = {"status": CandidateStatus.PENDING, "domain": filters.domain}
     params["assigned_to"] = {"me": "me", "unassigned": "none"}.get(filters.assigned, "")
+    request = HttpRequest()  # the filterset reads "me" from its request's user
+    request.user = user
     queryset = MatchCandidateFilterSet(
-        {k: v for k, v in params.items() if v},
-        queryset=MatchCandidate.objects.all(),
-        request=SimpleNamespace(user=user),
+        {k: v for k, v in params.items() if v}, queryset=MatchCandidate.objects.all(), request=request
     ).qs
     if filters.band in SCORE_BANDS:
         queryset = queryset.filter(_band_q(filters.band))

@@ -9,8 +9,10 @@ from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from stewardship.api.permissions import IsStaffRole
+from stewardship.roles import acting_user
 
 from .. import services
 from ..filtersets import DeliveryFilterSet
@@ -39,15 +41,15 @@ class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
             queryset = queryset.prefetch_related("attempt_rows")
         return queryset.defer("event__payload") if self.action == "list" else queryset
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BaseSerializer]:
         return DeliveryDetailSerializer if self.action in ("retrieve", "replay") else DeliverySerializer
 
     @extend_schema(request=None, responses=DeliveryDetailSerializer)
     @action(detail=True, methods=["post"])
-    def replay(self, request: Request, pk: str | None = None) -> Response:
+    def replay(self, request: Request, pk: str) -> Response:
         """Send a dead delivery again, with the same idempotency key. 409 if it is not dead, or if a newer version
         of the record has been delivered to that connector since."""
-        delivery = services.delivery_replay(delivery_id=int(pk), user=request.user)
+        delivery = services.delivery_replay(delivery_id=int(pk), user=acting_user(request))
         return Response(DeliveryDetailSerializer(self.get_queryset().get(pk=delivery.pk)).data)
 
     @extend_schema(request=None, responses=BulkReplayResultSerializer, operation_id="sync_deliveries_replay_matching")
@@ -55,4 +57,4 @@ class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
     def replay_many(self, request: Request) -> Response:
         """Replay every dead delivery that matches the query-string filters (the same as the list's)."""
         deliveries = self.filter_queryset(Delivery.objects.all())
-        return Response(services.deliveries_replay(deliveries=deliveries, user=request.user))
+        return Response(services.deliveries_replay(deliveries=deliveries, user=acting_user(request)))

@@ -21,7 +21,9 @@ class Command(BaseCommand):
             "--here", action="store_true", help="run the chunks in this process instead of queueing them"
         )
 
-    def handle(self, *args: object, domain: list[str] | None, chunk: int, refeature: bool, here: bool, **_: object):
+    def handle(
+        self, *args: object, domain: list[str] | None, chunk: int, refeature: bool, here: bool, **_: object
+    ) -> None:
         for name in domain or ["customer", "product"]:
             if refeature:
                 ids = list(SourceRecord.objects.filter(domain=name).order_by("id").values_list("id", flat=True))

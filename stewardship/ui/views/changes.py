@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ... import services
 from ...errors import ApplicationError
+from ...roles import acting_user
 from ...services.changes import NotAllowed
 from .. import queries
 from ..access import is_approver, steward_required
@@ -43,7 +44,7 @@ def _decide(request: HttpRequest, request_id: int, approve: bool) -> HttpRespons
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     service = services.change_request_approve if approve else services.change_request_reject
     try:
-        change = service(request_id=request_id, user=request.user, comment=comment)
+        change = service(request_id=request_id, user=acting_user(request), comment=comment)
     except ApplicationError as error:
         return problem(request, error, back_url=reverse("ui:change-requests"), back_label="Back to change requests")
     verb = "Approved and applied" if approve else "Rejected"

@@ -8,14 +8,21 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_htmx.http import reswap, retarget
+from django_htmx.middleware import HtmxDetails
 
 from ...errors import ApplicationError
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it (every UI request), for a view that reads ``request.htmx``."""
+
+    htmx: HtmxDetails
 
 
 def wants_partial(request: HttpRequest) -> bool:
     """An htmx swap (not a history restore, which needs the whole page)."""
     htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    return bool(htmx and not htmx.history_restore_request)
 
 
 def problem(request: HttpRequest, error: ApplicationError, *, back_url: str = "", back_label: str = "") -> HttpResponse:

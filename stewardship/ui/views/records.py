@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from ... import domains, services
 from ...errors import ApplicationError
 from ...models import ChangeRequestStatus, GoldenRecord
+from ...roles import acting_user
 from .. import queries
 from ..access import steward_required
 from ..forms import ChangeRequestForm, SearchForm, UnmergeForm
@@ -94,7 +95,7 @@ def attribute_edit(request: HttpRequest, domain: str, golden_id: uuid.UUID, attr
             value=None if unlock else form.cleaned_data["value"],
             unlock=unlock,
             comment=form.cleaned_data["comment"],
-            user=request.user,
+            user=acting_user(request),
         )
     except ApplicationError as error:
         if error.status_code != 400:
@@ -125,7 +126,7 @@ def unmerge(request: HttpRequest, domain: str, golden_id: uuid.UUID) -> HttpResp
         targets = services.golden_record_unmerge(
             golden_id=golden.pk,
             sources=[(data["source"], data["source_key"])],
-            user=request.user,
+            user=acting_user(request),
             if_match=data["version"],
         )
     except ApplicationError as error:

@@ -20,11 +20,12 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 from ... import domains, services
 from ...errors import ApplicationError
 from ...models import MatchCandidate
+from ...roles import acting_user
 from .. import queries
 from ..access import steward_required
 from ..forms import QueueFilterForm, filters_from, filters_query, merge_choices
 from ..queries import QueueFilters
-from .common import problem, wants_partial
+from .common import HtmxHttpRequest, problem, wants_partial
 
 PANEL = "stewardship/partials/review_panel.html"
 
@@ -57,10 +58,10 @@ def detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
 
 @steward_required
 @require_POST
-def claim(request: HttpRequest, candidate_id: int) -> HttpResponse:
+def claim(request: HtmxHttpRequest, candidate_id: int) -> HttpResponse:
     filters = filters_from(request.GET)
     try:
-        services.match_candidate_assign(candidate_id=candidate_id, user=request.user)
+        services.match_candidate_assign(candidate_id=candidate_id, user=acting_user(request))
     except ApplicationError as error:
         return problem(request, error, back_url=reverse("ui:queue"), back_label="Back to the queue")
     if wants_partial(request) and request.htmx.target == "review-panel":
@@ -122,7 +123,7 @@ def merge(request: HttpRequest, candidate_id: int) -> HttpResponse:
     try:
         survivor = services.match_candidate_merge(
             candidate_id=candidate_id,
-            user=request.user,
+            user=acting_user(request),
             values=queries.chosen_values(candidate_id=candidate_id, choices=choices),
             if_match=request.POST.get("etag") or None,
         )
@@ -139,7 +140,7 @@ def reject(request: HttpRequest, candidate_id: int) -> HttpResponse:
     anchor = _anchor(candidate_id)
     try:
         candidate = services.match_candidate_reject(
-            candidate_id=candidate_id, user=request.user, if_match=request.POST.get("etag") or None
+            candidate_id=candidate_id, user=acting_user(request), if_match=request.POST.get("etag") or None
         )
     except ApplicationError as error:
         return _failed(request, candidate_id, filters, error)
