@@ -22,13 +22,11 @@ from .engine import (
     COMPARISONS,
     FIELDS,
     FULL_NAME_KEY,
-    Features,
     FieldExplanation,
     Model,
     Score,
     block_limit,
     blocking_keys,
-    features,
     full_name_blocks,
     pair_candidates,
     score,
@@ -36,6 +34,7 @@ from .engine import (
     score_pairs,
     two_people,
 )
+from .features import Features, features
 
 __all__ = [
     "COMPARISONS",

@@ -1,4 +1,4 @@
-"""The matching engine: features, blocking keys, and a Fellegi-Sunter scorer with explanations.
+"""The matching engine: blocking keys, and a Fellegi-Sunter scorer with explanations (features: ``features``).
 
 Scoring is vectorised: every comparison works on arrays of pairs (rapidfuzz's ``cpdist`` over the pairs' strings,
 numpy for the levels), so one pair, one record against its candidates and a million pairs go through the same code.
@@ -35,11 +35,39 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from . import normalise as norm
+from .features import (
+    ACCOUNT,
+    ADDRESS,
+    BIRTH_DATE,
+    BRAND,
+    BRAND_WORDS,
+    CATEGORY,
+    CITY,
+    COLOUR,
+    CUSTOMER,
+    EMAIL,
+    FAMILY_NAME,
+    FAMILY_SOUNDEX,
+    FIRST_LINE_STREET,
+    GIVEN_NAME,
+    GIVEN_NAME_FROM_EMAIL,
+    GIVEN_NAME_GROUPS,
+    GTIN,
+    GTIN_SLIP,
+    HOUSE_NUMBER,
+    PHONE,
+    POSTCODE,
+    PRODUCT,
+    QUANTITY,
+    SIZE,
+    SKU,
+    STREET,
+    TITLE,
+    Features,
+    _brand_word,
+)
 from .nicknames import are_nicknames, name_groups
 
-Features = dict[str, Any]
-
-CUSTOMER, PRODUCT = "customer", "product"
 LOCATION_CAP = 12.0
 LOCATION_FLOOR = -4.0
 HOUSEHOLD_CAP = 20.0
@@ -94,59 +122,6 @@ class Score:
     explanation: list[FieldExplanation] = field(default_factory=list)
 
 
-# --- features ---
-
-
-def features(domain: str, attributes: Mapping[str, Any]) -> Features:
-    """The comparable form of a record's usable attributes (JSON-serialisable; stored with the source record)."""
-    return _customer_features(attributes) if domain == CUSTOMER else _product_features(attributes)
-
-
-def _customer_features(a: Mapping[str, Any]) -> Features:
-    given, family = norm.fold_spelt_out(a.get("given_name")), norm.fold_spelt_out(a.get("family_name"))
-    place = norm.address(a.get("address_line1"), a.get("address_line2"))
-    feats = {
-        "gn": given,
-        "gg": list(name_groups(given)),
-        "fn": family,
-        "fs": norm.soundex(family.replace(" ", "")) if family else "",
-        "em": (email := norm.email_canonical(a.get("email"))),
-        # Without a given name, the one the email holds beside the family name ("schmidt.hildegard@").
-        "ge": "" if given or not email else norm.email_given_name(email, a.get("family_name")),
-        "ph": norm.phone_e164(a.get("phone"), a.get("country")),
-        "db": norm.birth_date(a.get("birth_date")),
-        "ad": place.text,
-        "an": place.number,
-        "as": place.street,
-        "a1": place.street1,
-        "pc": norm.postcode(a.get("postal_code")),
-        "ct": norm.fold_spelt_out(a.get("city")),
-        "ac": norm.postcode(a.get("erp_account_number")),
-    }
-    return {k: v for k, v in feats.items() if v}
-
-
-def _product_features(a: Mapping[str, Any]) -> Features:
-    name = a.get("name") or ""
-    # Without a brand, a shop's title names it after its last "|": "Bath Towel – Grey | Nordic Home".
-    brand = a.get("brand") or (name.rsplit("|", 1)[1].strip() if "|" in name else "")
-    title = norm.product_title(name, brand)
-    gtin = norm.gtin14(a.get("gtin"))
-    feats = {
-        "gt": gtin,
-        "gx": bool(gtin) and not norm.gtin_check_digit_ok(gtin),  # a slip (a wrong check digit): see ``_gtin``
-        "sk": norm.postcode(a.get("sku")),
-        "br": norm.squash(brand),
-        "bw": _brand_words(brand, name),
-        "ti": title.core,
-        "qt": title.quantity,
-        "co": title.colour,
-        "sz": title.size,
-        "ca": norm.fold(a.get("category")),
-    }
-    return {k: v for k, v in feats.items() if v}
-
-
 # --- blocking ---
 
 
@@ -157,19 +132,19 @@ def blocking_keys(domain: str, feats: Features) -> list[str]:
 
 
 def _customer_keys(f: Features) -> list[str]:
-    keys = [f"em:{f['em']}"] if "em" in f else []
-    if "ph" in f:
-        keys.append(f"ph:{f['ph']}")
-    if "ac" in f:
-        keys.append(f"ac:{f['ac']}")
-    fs, gn, dob = f.get("fs"), f.get("gn", ""), f.get("db")
-    groups = f.get("gg", [])
-    if not gn and f.get("ge"):
+    keys = [f"em:{f[EMAIL]}"] if EMAIL in f else []
+    if PHONE in f:
+        keys.append(f"ph:{f[PHONE]}")
+    if ACCOUNT in f:
+        keys.append(f"ac:{f[ACCOUNT]}")
+    fs, gn, dob = f.get(FAMILY_SOUNDEX), f.get(GIVEN_NAME, ""), f.get(BIRTH_DATE)
+    groups = f.get(GIVEN_NAME_GROUPS, [])
+    if not gn and f.get(GIVEN_NAME_FROM_EMAIL):
         # Without a given name, the one its email holds (``_given_name`` compares it): a shop account
         # "arthur.watingshaw@" with no postcode and the ERP's Arthur Watingshaw with no email share no other key.
-        gn, groups = f["ge"], list(name_groups(f["ge"]))
-    if fs and "pc" in f:
-        keys.append(f"fp:{fs}|{f['pc']}")
+        gn, groups = f[GIVEN_NAME_FROM_EMAIL], list(name_groups(f[GIVEN_NAME_FROM_EMAIL]))
+    if fs and POSTCODE in f:
+        keys.append(f"fp:{fs}|{f[POSTCODE]}")
     if dob and gn:
         keys.append(f"dg:{dob}|{gn[0]}")
     if dob and fs:
@@ -177,14 +152,14 @@ def _customer_keys(f: Features) -> list[str]:
     if fs and gn:
         keys.extend(f"nm:{group[:3]}|{fs}" for group in groups[:3])
         keys.append("ns:" + "|".join(sorted((norm.soundex(gn.replace(" ", "")), fs))))  # survives a swap
-        if "gn" in f:  # the full-name rule's key: a name of the record's own
+        if GIVEN_NAME in f:  # the full-name rule's key: a name of the record's own
             keys.append(full_name_key(f))
-    if gn and "pc" in f:  # a family name mistyped or changed, the birth date too (FEBRL4: "george" / "geogre")
-        keys.extend(f"gp:{group}|{f['pc']}" for group in groups[:2])
-    if dob and "pc" in f:
-        keys.append(f"dp:{dob}|{f['pc']}")
-    if "an" in f and "pc" in f:
-        keys.append(f"ap:{f['an']}|{f['pc']}")
+    if gn and POSTCODE in f:  # a family name mistyped or changed, the birth date too (FEBRL4: "george" / "geogre")
+        keys.extend(f"gp:{group}|{f[POSTCODE]}" for group in groups[:2])
+    if dob and POSTCODE in f:
+        keys.append(f"dp:{dob}|{f[POSTCODE]}")
+    if HOUSE_NUMBER in f and POSTCODE in f:
+        keys.append(f"ap:{f[HOUSE_NUMBER]}|{f[POSTCODE]}")
     return keys
 
 
@@ -221,48 +196,18 @@ def block_limit(key: str, max_block_size: int) -> int:
     return min(max_block_size, NAME_BLOCK_SIZE) if key.startswith(_NAME_KEYS) else max_block_size
 
 
-def _brand_words(brand: str | None, name: str | None) -> list[str]:
-    """The brand as blocking knows it: squashed ("Polar Stern" = "Polarstern"), without a leading article ("Le Petit
-    Jardin" = "Petit Jardin"), and by its first and last words ("Green & Co" = "Green and Co", "Sonnenfeld Bio" =
-    "Sonnenfeld", "Kaffeerösterei Nord" = "Rösterei Nord", "Dr. Sommer" = "Doktor Sommer"). Without a brand: the
-    title's first word (ERPs write "POLARSTERN BATH TOWEL"), or its second after a title ("DR. SOMMER HOODIE"). A
-    brand with umlauts is known by them spelt out too ("Kaffeerösterei" = "KAFFEEROESTEREI")."""
-    if not brand:
-        first = [w for w in norm.fold(name).split()[:2] if _brand_word(w) and not w.isdigit()]
-        return first[:1]
-    keys: list[str] = []
-    for spelling in dict.fromkeys((brand, norm.umlauts_spelt_out(brand))):
-        words = norm.fold(spelling).split()
-        if not words:
-            continue
-        keys.append(norm.squash(spelling))
-        if len(words) > 1 and words[0] in _ARTICLES:
-            words = words[1:]
-            keys.append("".join(words))
-        if len(words) > 1:
-            keys += [w for w in (words[0], words[-1]) if _brand_word(w) and w not in _ARTICLES]
-    return list(dict.fromkeys(keys))
-
-
-def _brand_word(word: str) -> bool:
-    """Long enough to block on: three letters, or two with a digit ("K2", "3M"); not "Dr" or "St"."""
-    return len(word) >= 3 or (len(word) == 2 and any(ch.isdigit() for ch in word) and not word.isdigit())
-
-
-_ARTICLES = {"the", "le", "la", "les", "l", "der", "die", "das", "el", "los", "las", "il", "de", "and", "co"}
-
-
 def _product_keys(f: Features) -> list[str]:
-    keys = [f"gt:{f['gt']}"] if "gt" in f and "gx" not in f else []
-    if "sk" in f:
-        keys.append(f"sk:{f['sk']}")
-    brand_words = f.get("bw") or ([f["br"]] if "br" in f else [])  # features stored before "bw" have "br" only
-    title = [w for w in f.get("ti", "").split() if w not in brand_words]
+    keys = [f"gt:{f[GTIN]}"] if GTIN in f and GTIN_SLIP not in f else []
+    if SKU in f:
+        keys.append(f"sk:{f[SKU]}")
+    # Features stored before BRAND_WORDS have BRAND only.
+    brand_words = f.get(BRAND_WORDS) or ([f[BRAND]] if BRAND in f else [])
+    title = [w for w in f.get(TITLE, "").split() if w not in brand_words]
     words = sorted(title, key=lambda w: (-len(w), w))[:3]
     if brand_words:  # title words by their first four letters: "BATT" and "batteries", "spaggetti" and "spaghetti"
         keys.extend(dict.fromkeys(f"bt:{b}|{w[:4]}" for b in brand_words for w in words))
         if not words:
-            keys.extend(f"bq:{b}|{f.get('qt', '')}" for b in brand_words)
+            keys.extend(f"bq:{b}|{f.get(QUANTITY, '')}" for b in brand_words)
     elif len(words) >= 2:
         keys.append(f"tt:{'|'.join(sorted(words[:2]))}")
     return keys
@@ -318,14 +263,14 @@ def full_name_blocks(records: Sequence[Features]) -> list[list[int]]:
     most ``NAME_BLOCK_SIZE``, by index: where the full-name rule looks for the only two customers with a name."""
     holders: dict[str, list[int]] = {}
     for i, feats in enumerate(records):
-        if feats.get("gn") and feats.get("fs"):
+        if feats.get(GIVEN_NAME) and feats.get(FAMILY_SOUNDEX):
             holders.setdefault(full_name_key(feats), []).append(i)
     return [members for members in holders.values() if 2 <= len(members) <= NAME_BLOCK_SIZE]
 
 
 def full_name_key(f: Features) -> str:
     """The key a customer record with a given name and a family name is filed under by its exact full name."""
-    return f"{FULL_NAME_KEY}{f['gn']}|{f['fn']}"[:200]
+    return f"{FULL_NAME_KEY}{f[GIVEN_NAME]}|{f[FAMILY_NAME]}"[:200]
 
 
 # --- comparisons ---
@@ -416,9 +361,9 @@ def _edit_levels(key: str, max_distance: int = 1, *, sequential: bool = False):
 
 def _phone(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     """Exact, split by what the number is: a mobile is one person's, a landline the household's."""
-    level, sim = _edit_levels("ph")(a, b)
+    level, sim = _edit_levels(PHONE)(a, b)
     exact = np.flatnonzero(level == 0)
-    mobile = np.fromiter((norm.phone_is_mobile(n) for n in a["ph"][exact]), dtype=bool, count=len(exact))
+    mobile = np.fromiter((norm.phone_is_mobile(n) for n in a[PHONE][exact]), dtype=bool, count=len(exact))
     level[level > 0] += 1
     level[exact[~mobile]] = 1
     return level, sim
@@ -428,15 +373,19 @@ def _email(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     """Exact, split by whose address it is: one whose local part names the person (``normalise.email_names``: by
     either record's given name, a form of it, or an initial and family name) is that person's; others
     ("the.schmitz@", "info@") may be the household's."""
-    level, sim = _string_levels("em", (0.95,))(a, b)
+    level, sim = _string_levels(EMAIL, (0.95,))(a, b)
     exact = np.flatnonzero(level == 0)
     personal = np.zeros(len(exact), dtype=bool)
+    email, given_a, given_b = a[EMAIL], a[GIVEN_NAME], b[GIVEN_NAME]
+    from_email_a, from_email_b = a[GIVEN_NAME_FROM_EMAIL], b[GIVEN_NAME_FROM_EMAIL]
+    family_a, family_b = a[FAMILY_NAME], b[FAMILY_NAME]
+    groups_a, groups_b = a[GIVEN_NAME_GROUPS], b[GIVEN_NAME_GROUPS]
     for k, i in enumerate(exact):
-        if _another_name(a["ge"][i], b["gn"][i]) or _another_name(b["ge"][i], a["gn"][i]):
+        if _another_name(from_email_a[i], given_b[i]) or _another_name(from_email_b[i], given_a[i]):
             continue  # the email names one person and the other record someone else: Werner using sophie464@
-        given = (a["gn"][i] or a["ge"][i], b["gn"][i] or b["ge"][i])
-        family = (a["fn"][i], b["fn"][i])
-        personal[k] = norm.email_names(a["em"][i], given, family, {*a["gg"][i], *b["gg"][i]})
+        given = (given_a[i] or from_email_a[i], given_b[i] or from_email_b[i])
+        family = (family_a[i], family_b[i])
+        personal[k] = norm.email_names(email[i], given, family, {*groups_a[i], *groups_b[i]})
     level[level > 0] += 1
     level[exact[~personal]] = 1
     return level, sim
@@ -451,23 +400,24 @@ def _another_name(from_email: str, given: str) -> bool:
 
 def _swapped(a: Columns, b: Columns, mask: np.ndarray) -> np.ndarray:
     """Given and family name swapped between the two records, typos allowed ("Mason Madeline" / "Madeline Masno")."""
-    cross_given = _similarity(JaroWinkler.similarity, a["gn"], b["fn"], mask)
-    cross_family = _similarity(JaroWinkler.similarity, a["fn"], b["gn"], mask)
+    cross_given = _similarity(JaroWinkler.similarity, a[GIVEN_NAME], b[FAMILY_NAME], mask)
+    cross_family = _similarity(JaroWinkler.similarity, a[FAMILY_NAME], b[GIVEN_NAME], mask)
     return mask & (cross_given >= 0.9) & (cross_family >= 0.9)
 
 
 def _given_name(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
-    x, y = a["gn"], b["gn"]
+    x, y = a[GIVEN_NAME], b[GIVEN_NAME]
     present = _present(x, y)
     exact = present & (x == y)
     # Given and family name swapped between systems count as exact.
-    exact |= present & (x == b["fn"]) & (y == a["fn"])
+    exact |= present & (x == b[FAMILY_NAME]) & (y == a[FAMILY_NAME])
     sim = _similarity(JaroWinkler.similarity, x, y, present & ~exact)
     sim[exact] = 1.0
     swapped = _swapped(a, b, present & ~exact & (sim < 0.8))
     nickname = np.zeros(len(x), dtype=bool)
+    groups_a, groups_b = a[GIVEN_NAME_GROUPS], b[GIVEN_NAME_GROUPS]
     for i in np.flatnonzero(present & ~exact & ~swapped):
-        nickname[i] = bool(set(a["gg"][i]) & set(b["gg"][i]))
+        nickname[i] = bool(set(groups_a[i]) & set(groups_b[i]))
     # A given name contained in the other ("mary" / "mary ann", initials expanded: "j" / "john").
     contained = np.zeros(len(x), dtype=bool)
     for i in np.flatnonzero(present & ~exact & ~nickname & (sim < 0.92)):
@@ -476,14 +426,15 @@ def _given_name(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     # One record's given name is the other's family name ("James Coleman" / "Howie James"): one name filed in the
     # wrong field, the other lost. Weak evidence against, not the -13 bits of a different person's given name
     # (FEBRL4 steward-em F1 at review 0.9988 -> 0.9991; at 0 bits RLdata10000 took one more false match).
-    crossed = present & (sim < 0.8) & ((x == b["fn"]) | (y == a["fn"]))
+    crossed = present & (sim < 0.8) & ((x == b[FAMILY_NAME]) | (y == a[FAMILY_NAME]))
     # One record without a given name, whose email holds the other's ("Hildegard Schmidt" / "schmidt.hildegard@"):
     # weaker than a given name of its own (the email may be a partner's), and nothing where the two differ.
     from_email = np.zeros(len(x), dtype=bool)
-    for i in np.flatnonzero((x == "") & (a["ge"] != "") & (y != "")):
-        from_email[i] = are_nicknames(a["ge"][i], y[i])
-    for i in np.flatnonzero((y == "") & (b["ge"] != "") & (x != "")):
-        from_email[i] = are_nicknames(x[i], b["ge"][i])
+    from_email_a, from_email_b = a[GIVEN_NAME_FROM_EMAIL], b[GIVEN_NAME_FROM_EMAIL]
+    for i in np.flatnonzero((x == "") & (from_email_a != "") & (y != "")):
+        from_email[i] = are_nicknames(from_email_a[i], y[i])
+    for i in np.flatnonzero((y == "") & (from_email_b != "") & (x != "")):
+        from_email[i] = are_nicknames(x[i], from_email_b[i])
     typo = _one_typo(x, y, present & ~exact & ~nickname & (sim < 0.92))
     conditions = [exact, nickname, (sim >= 0.92) | typo, swapped, contained, sim >= 0.8, crossed, from_email]
     level = _levels(conditions, present)
@@ -503,23 +454,23 @@ def _one_typo(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def _family_name(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
-    x, y = a["fn"], b["fn"]
+    x, y = a[FAMILY_NAME], b[FAMILY_NAME]
     present = _present(x, y)
     exact = present & (x == y)
-    exact |= present & (x == b["gn"]) & (y == a["gn"])
+    exact |= present & (x == b[GIVEN_NAME]) & (y == a[GIVEN_NAME])
     sim = _similarity(JaroWinkler.similarity, x, y, present & ~exact)
     sim[exact] = 1.0
     sim[_digits_differ(x, y, present & ~exact & (sim >= 0.8))] = 0.0
     # Double-barrelled names: "garcia lopez" / "garcia", "smith jones" / "smith-jones".
     part = _similarity(fuzz.token_set_ratio, x, y, present & ~exact & (sim < 0.92)) / 100
-    sounds_alike = (a["fs"] == b["fs"]) & (sim >= 0.8)
+    sounds_alike = (a[FAMILY_SOUNDEX] == b[FAMILY_SOUNDEX]) & (sim >= 0.8)
     swapped = _swapped(a, b, present & ~exact & (sim < 0.8))
     typo = _one_typo(x, y, present & ~exact & (sim < 0.92))
     return _levels([exact, (sim >= 0.92) | typo, swapped, part >= 0.999, sounds_alike, sim >= 0.8], present), sim
 
 
 def _birth_date(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
-    x, y = a["db"], b["db"]
+    x, y = a[BIRTH_DATE], b[BIRTH_DATE]
     # Features stored before placeholders were dropped may still carry one: no evidence either way.
     placeholder = list(norm.PLACEHOLDER_BIRTH_DATES)
     present = _present(x, y) & ~np.isin(x, placeholder) & ~np.isin(y, placeholder)
@@ -539,7 +490,7 @@ def _birth_date(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _address(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
-    x, y = a["ad"], b["ad"]
+    x, y = a[ADDRESS], b[ADDRESS]
     present = _present(x, y)
     exact = present & (x == y)
     # A space slipped ("ahornwe g14" / "ahornweg 14", "14a" / "14 a"): the same letters and digits in the same order.
@@ -550,12 +501,14 @@ def _address(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     sim = _similarity(fuzz.token_sort_ratio, x, y, present & ~exact) / 100
     sim = np.maximum(sim, _similarity(fuzz.token_set_ratio, x, y, present & ~exact & (sim < 0.9)) / 100)
     sim[exact] = 1.0
-    street = _similarity(fuzz.token_sort_ratio, a["as"], b["as"], present & ~exact) / 100
+    street_a, street_b = a[STREET], b[STREET]
+    street = _similarity(fuzz.token_sort_ratio, street_a, street_b, present & ~exact) / 100
     # A second line ("61 allée desLilas, Bât. D" / "61 allée des Lilas"): the streets of the first lines too.
-    second = present & ~exact & (street < 0.8) & ((a["a1"] != "") | (b["a1"] != ""))
-    first_a, first_b = np.where(a["a1"] != "", a["a1"], a["as"]), np.where(b["a1"] != "", b["a1"], b["as"])
+    line1_a, line1_b = a[FIRST_LINE_STREET], b[FIRST_LINE_STREET]
+    second = present & ~exact & (street < 0.8) & ((line1_a != "") | (line1_b != ""))
+    first_a, first_b = np.where(line1_a != "", line1_a, street_a), np.where(line1_b != "", line1_b, street_b)
     street = np.maximum(street, _similarity(fuzz.token_sort_ratio, first_a, first_b, second) / 100)
-    number_a, number_b = a["an"], b["an"]
+    number_a, number_b = a[HOUSE_NUMBER], b[HOUSE_NUMBER]
     same_number = (number_a == number_b) & (number_a != "")
     other_number = (number_a != number_b) & (number_a != "") & (number_b != "")
     return _levels(
@@ -567,7 +520,7 @@ def _address(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
 CUSTOMER_COMPARISONS = (
     Comparison(
         "given_name",
-        ("gn",),
+        (GIVEN_NAME,),
         (
             "exact",
             "nickname",
@@ -584,7 +537,7 @@ CUSTOMER_COMPARISONS = (
     ),
     Comparison(
         "family_name",
-        ("fn",),
+        (FAMILY_NAME,),
         (
             "exact",
             "one typo or jaro-winkler ≥ 0.92",
@@ -600,14 +553,14 @@ CUSTOMER_COMPARISONS = (
     ),
     Comparison(
         "birth_date",
-        ("db",),
+        (BIRTH_DATE,),
         ("exact", "typo or day/month swapped", "one of year, month, day differs", "different"),
         (14.0, 7.0, 7.0, -12.0),
         _birth_date,
     ),
     Comparison(
         "email",
-        ("em",),
+        (EMAIL,),
         ("exact, names the person", "exact (canonical)", "jaro-winkler ≥ 0.95", "different"),
         (18.0, 18.0, 6.0, -1.5),
         _email,
@@ -616,7 +569,7 @@ CUSTOMER_COMPARISONS = (
     ),
     Comparison(
         "phone",
-        ("ph",),
+        (PHONE,),
         ("exact, mobile (E.164)", "exact (E.164)", "one digit off", "different"),
         (16.0, 9.0, 4.0, -1.5),
         _phone,
@@ -625,14 +578,14 @@ CUSTOMER_COMPARISONS = (
     ),
     Comparison(
         "erp_account_number",
-        ("ac",),
+        (ACCOUNT,),
         ("exact", "one character off", "different"),
         (20.0, 8.0, -2.0),
-        _edit_levels("ac", sequential=True),
+        _edit_levels(ACCOUNT, sequential=True),
     ),
     Comparison(
         "address",
-        ("ad",),
+        (ADDRESS,),
         ("exact", "similar ≥ 0.90", "same number, similar street", "same street, other number", "different"),
         (9.0, 7.0, 5.0, -2.0, -3.0),
         _address,
@@ -640,18 +593,18 @@ CUSTOMER_COMPARISONS = (
     ),
     Comparison(
         "postal_code",
-        ("pc",),
+        (POSTCODE,),
         ("exact", "one character off", "different"),
         (10.0, 1.5, -2.0),
-        _edit_levels("pc"),
+        _edit_levels(POSTCODE),
         group="location",
     ),
     Comparison(
         "city",
-        ("ct",),
+        (CITY,),
         ("exact", "jaro-winkler ≥ 0.90", "different"),
         (2.0, 1.0, -1.0),
-        _string_levels("ct", (0.9,)),
+        _string_levels(CITY, (0.9,)),
         group="location",
     ),
 )
@@ -672,15 +625,16 @@ def _colour(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     """Same or different colours. A record that names no brand may read a colour out of the brand's words in its
     title ("GREEN & CO RUNNING SHOES BLACK" beside "Running Shoes Black" by Green & Co): a colour the other record's
     brand holds is not counted, as long as a colour is left ("Green & Co Running Shoes" in green is not in black)."""
-    x, y = a["co"], b["co"]
+    x, y = a[COLOUR], b[COLOUR]
     present = _present(x, y)
     exact = present & (x == y)
+    brand_a, brand_b = a[BRAND], b[BRAND]
     for i in np.flatnonzero(present & ~exact):
         cx, cy = set(x[i].split()), set(y[i].split())
-        if not a["br"][i]:
-            cx = cx - {c for c in cx - cy if c in b["br"][i]} or cx
-        if not b["br"][i]:
-            cy = cy - {c for c in cy - cx if c in a["br"][i]} or cy
+        if not brand_a[i]:
+            cx = cx - {c for c in cx - cy if c in brand_b[i]} or cx
+        if not brand_b[i]:
+            cy = cy - {c for c in cy - cx if c in brand_a[i]} or cy
         exact[i] = cx == cy
     return _levels([exact], present), exact.astype(np.float64)
 
@@ -689,8 +643,8 @@ def _gtin(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     """Exact; one keying slip apart where one side (or both) fails its check digit; different. Every single wrong
     digit fails the check, so a valid GTIN one slip away from one that fails is almost surely the one meant; a GTIN
     further away names another trade item, mistyped or not."""
-    x, y = a["gt"], b["gt"]
-    slip_x, slip_y = a["gx"] == True, b["gx"] == True  # noqa: E712 (object arrays: "" where missing)
+    x, y = a[GTIN], b[GTIN]
+    slip_x, slip_y = a[GTIN_SLIP] == True, b[GTIN_SLIP] == True  # noqa: E712 (object arrays: "" where missing)
     present = _present(x, y)
     valid = present & ~slip_x & ~slip_y
     exact = valid & (x == y)
@@ -750,8 +704,8 @@ def _initials_of(word: str, candidates: list[str]) -> list[str] | None:
 def _brand(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     """Exact (squashed), alike, or one inside the other: a brand and its line or company name ("Miller's" / "Miller's
     Kitchen", "Petit Jardin" / "Le Petit Jardin")."""
-    level, sim = _string_levels("br", (0.9,))(a, b)
-    x, y = a["br"], b["br"]
+    level, sim = _string_levels(BRAND, (0.9,))(a, b)
+    x, y = a[BRAND], b[BRAND]
     for i in np.flatnonzero(level == 2):
         short, long_ = sorted((x[i], y[i]), key=len)
         if _brand_word(short) and short in long_:
@@ -764,17 +718,18 @@ def _brand(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
 def _title(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     """Same words (any order, typos allowed); the words of one title all in the other, which has more ("apple juice"
     / "apple juice cloudy": the extra words are often what makes a variant); then token-set similarity."""
-    x, y = a["ti"], b["ti"]
+    x, y = a[TITLE], b[TITLE]
     present = _present(x, y)
     exact = present & (x == y)
     short = present & ~exact
     if short.any():
         x, y = x.copy(), y.copy()
+        brand_a, brand_b, size_a, size_b = a[BRAND], b[BRAND], a[SIZE], b[SIZE]
         for i in np.flatnonzero(short):
             # What the other record holds apart from its title: its brand where this one names none ("LUMEN+ DISH
             # SOAP" / "Dish Soap" by Lumen+), its size ("Running Shoes (black, 42)" / "RUNNING SHOES GR 42").
-            p = _without(x[i], b["br"][i] if not a["br"][i] else "", b["sz"][i])
-            q = _without(y[i], a["br"][i] if not b["br"][i] else "", a["sz"][i])
+            p = _without(x[i], brand_b[i] if not brand_a[i] else "", size_b[i])
+            q = _without(y[i], brand_a[i] if not brand_b[i] else "", size_a[i])
             # Abbreviations written out: "dark choc" / "dark chocolate", "org cotton" / "organic cotton".
             x[i], y[i] = _abbreviations_expanded(p, q)
     same = _similarity(fuzz.token_sort_ratio, x, y, present & ~exact) / 100
@@ -787,35 +742,35 @@ def _title(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
 PRODUCT_COMPARISONS = (
     Comparison(
         "gtin",
-        ("gt",),
+        (GTIN,),
         ("exact (GTIN-14)", "one keying slip (a check digit wrong)", "different"),
         (20.0, 16.0, -12.0),
         _gtin,
     ),
-    Comparison("sku", ("sk",), ("exact", "different"), (6.0, -0.5), _exact_or_absent("sk")),
+    Comparison("sku", (SKU,), ("exact", "different"), (6.0, -0.5), _exact_or_absent(SKU)),
     Comparison(
         "brand",
-        ("br",),
+        (BRAND,),
         ("exact", "jaro-winkler ≥ 0.90", "one inside the other", "different"),
         (3.0, 2.0, 2.0, -5.0),
         _brand,
     ),
     Comparison(
         "name",
-        ("ti",),
+        (TITLE,),
         ("same words", "extra words in one", "token set ≥ 0.85", "token set ≥ 0.70", "different"),
         (9.0, 2.0, 5.0, 1.0, -6.0),
         _title,
     ),
-    Comparison("size", ("qt",), ("same quantity", "different quantity"), (3.0, -20.0), _exact_or_absent("qt")),
-    Comparison("colour", ("co",), ("same colour", "different colour"), (2.0, -20.0), _colour),
-    Comparison("variant_size", ("sz",), ("same size", "different size"), (2.0, -20.0), _exact_or_absent("sz")),
+    Comparison("size", (QUANTITY,), ("same quantity", "different quantity"), (3.0, -20.0), _exact_or_absent(QUANTITY)),
+    Comparison("colour", (COLOUR,), ("same colour", "different colour"), (2.0, -20.0), _colour),
+    Comparison("variant_size", (SIZE,), ("same size", "different size"), (2.0, -20.0), _exact_or_absent(SIZE)),
     Comparison(
         "category",
-        ("ca",),
+        (CATEGORY,),
         ("exact", "similar ≥ 0.90", "different"),
         (1.0, 1.0, 0.0),
-        _string_levels("ca", (0.9,), fuzz.ratio),
+        _string_levels(CATEGORY, (0.9,), fuzz.ratio),
     ),
 )
 
@@ -841,8 +796,24 @@ FIELDS = {domain: tuple(c.field for c in comparisons) for domain, comparisons in
 
 
 _COLUMNS = {
-    CUSTOMER: ("gn", "gg", "ge", "fn", "fs", "em", "ph", "db", "ad", "an", "as", "a1", "pc", "ct", "ac"),
-    PRODUCT: ("gt", "gx", "sk", "br", "ti", "qt", "co", "sz", "ca"),
+    CUSTOMER: (
+        GIVEN_NAME,
+        GIVEN_NAME_GROUPS,
+        GIVEN_NAME_FROM_EMAIL,
+        FAMILY_NAME,
+        FAMILY_SOUNDEX,
+        EMAIL,
+        PHONE,
+        BIRTH_DATE,
+        ADDRESS,
+        HOUSE_NUMBER,
+        STREET,
+        FIRST_LINE_STREET,
+        POSTCODE,
+        CITY,
+        ACCOUNT,
+    ),
+    PRODUCT: (GTIN, GTIN_SLIP, SKU, BRAND, TITLE, QUANTITY, COLOUR, SIZE, CATEGORY),
 }
 
 
@@ -855,7 +826,7 @@ def _columns(domain: str, records: Sequence[Features], index: np.ndarray | None 
         if key not in present:
             cols[key] = np.full(len(records), "", dtype=object)
             continue
-        default: Any = () if key == "gg" else ""
+        default: Any = () if key == GIVEN_NAME_GROUPS else ""
         cols[key] = np.array([r.get(key, default) for r in records] + [None], dtype=object)[:-1]
     if index is not None:
         return {k: v[index] for k, v in cols.items()}

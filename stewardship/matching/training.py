@@ -20,7 +20,8 @@ from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
-from .engine import COMPARISONS, KEY_FIELDS, Comparison, Features, Model, _columns, _compare, pair_candidates
+from .engine import COMPARISONS, KEY_FIELDS, Comparison, Model, _columns, _compare, pair_candidates
+from .features import Features
 
 MAX_BITS = 25.0
 # Differences that are different things by definition, not by statistics: another GTIN, size or colour is another
