@@ -18,17 +18,13 @@ Every scoring function takes ``weights``: per-field multipliers (``MatchSettings
 fields by domain.
 """
 
+from .blocking import FULL_NAME_KEY, block_limit, blocking_keys, full_name_blocks, pair_candidates
 from .engine import (
     COMPARISONS,
     FIELDS,
-    FULL_NAME_KEY,
     FieldExplanation,
     Model,
     Score,
-    block_limit,
-    blocking_keys,
-    full_name_blocks,
-    pair_candidates,
     score,
     score_many,
     score_pairs,

@@ -20,7 +20,8 @@ from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
-from .engine import COMPARISONS, KEY_FIELDS, Comparison, Model, _columns, _compare, pair_candidates
+from .blocking import KEY_FIELDS, pair_candidates
+from .engine import COMPARISONS, Comparison, Model, _columns, _compare
 from .features import Features
 
 MAX_BITS = 25.0

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from stewardship import domains, matching
-from stewardship.matching import engine
+from stewardship.matching import blocking, engine
 
 AUTO, REVIEW = 0.97, 0.80  # the seeded thresholds
 
@@ -569,7 +569,7 @@ def test_without_a_given_name_the_one_in_the_email_files_the_record_under_the_na
     assert shared == {"nm:art|W352", "ns:A636|W352"}
     assert p(shop, erp) >= 0.8  # what blocking now lets the scorer see
     # The full-name rule's key stays a name of the record's own.
-    assert not any(k.startswith(engine.FULL_NAME_KEY) for k in matching.blocking_keys("customer", shop))
+    assert not any(k.startswith(blocking.FULL_NAME_KEY) for k in matching.blocking_keys("customer", shop))
 
 
 def test_pair_candidates_pairs_each_sharing_pair_once_and_reports_oversized_blocks():
@@ -585,10 +585,10 @@ def test_pair_candidates_pairs_each_sharing_pair_once_and_reports_oversized_bloc
 
 
 def test_name_keys_have_a_lower_block_limit_than_other_keys():
-    assert matching.block_limit("nm:ann|L000", 1000) == engine.NAME_BLOCK_SIZE
+    assert matching.block_limit("nm:ann|L000", 1000) == blocking.NAME_BLOCK_SIZE
     assert matching.block_limit("ns:A500|L000", 10) == 10
     assert matching.block_limit("em:ann@x.com", 1000) == 1000
-    many = [customer(given_name="Ann", family_name="Lee", email=f"a{i}@x.com") for i in range(engine.NAME_BLOCK_SIZE)]
+    many = [customer(given_name="Ann", family_name="Lee", email=f"a{i}@x.com") for i in range(blocking.NAME_BLOCK_SIZE)]
     twin = customer(given_name="Ann", family_name="Lee", email="a0@x.com")
     left, right, oversized = matching.pair_candidates("customer", [*many, twin])
     assert set(zip(left.tolist(), right.tolist(), strict=True)) == {(0, len(many))}  # only through the email
@@ -616,9 +616,9 @@ def test_a_record_is_filed_under_its_full_name_and_the_blocks_of_full_names_are_
         *[customer(**ann) for _ in range(3)],
         customer(family_name="Rinbault"),  # no given name: no full name
         customer(given_name="Agnes", family_name="Rinbault-Morel"),
-        *[customer(given_name="Bo", family_name="Kim") for _ in range(engine.NAME_BLOCK_SIZE + 1)],
+        *[customer(given_name="Bo", family_name="Kim") for _ in range(blocking.NAME_BLOCK_SIZE + 1)],
     ]
     assert "fx:agnes|rinbault" in matching.blocking_keys("customer", records[0])
     assert not any(k.startswith("fx:") for k in matching.blocking_keys("customer", records[5]))
     assert matching.full_name_blocks(records) == [[0, 1], [2, 3, 4]]  # Bo Kim: over the name-key limit
-    assert matching.block_limit("fx:ann|lee", 1000) == engine.NAME_BLOCK_SIZE
+    assert matching.block_limit("fx:ann|lee", 1000) == blocking.NAME_BLOCK_SIZE
