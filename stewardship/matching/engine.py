@@ -25,16 +25,27 @@ a phone comparison contributes, for and against.
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from . import normalise as norm
+from .comparisons import (
+    Columns,
+    Comparison,
+    _digits_differ,
+    _edit_levels,
+    _exact_or_absent,
+    _levels,
+    _one_typo,
+    _present,
+    _similarity,
+    _string_levels,
+)
 from .features import (
     ACCOUNT,
     ADDRESS,
@@ -106,89 +117,6 @@ class Score:
 
 
 # --- comparisons ---
-
-Columns = Mapping[str, np.ndarray]  # feature key -> object array of values ("" where missing)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    field: str  # what stewards see, and the key of a configurable weight
-    shows: tuple[str, ...]  # the feature keys shown as the pair's values
-    labels: tuple[str, ...]  # level names, most similar first
-    weights: tuple[float, ...]  # bits per level
-    compare: Callable[[Columns, Columns], tuple[np.ndarray, np.ndarray]]  # -> (level, similarity); level -1: missing
-    group: str = ""  # "location" or "household": capped together
-    personal: tuple[int, ...] = ()  # levels that say something of the person alone: counted outside the group
-
-
-def _present(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (a != "") & (b != "")
-
-
-def _similarity(scorer: Callable[..., float], a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    sim = np.zeros(len(a), dtype=np.float64)
-    if mask.any():
-        sim[mask] = process.cpdist(a[mask], b[mask], scorer=scorer, workers=1)
-    return sim
-
-
-def _digits_differ(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Where two similar strings carry different numbers ("ann1@x.com" / "ann2@x.com"): not a typo."""
-    differ = np.zeros(len(a), dtype=bool)
-    for i in np.flatnonzero(mask):
-        differ[i] = _DIGITS.sub("", a[i]) != _DIGITS.sub("", b[i])
-    return differ
-
-
-_DIGITS = re.compile(r"\D")
-
-
-def _levels(conditions: Sequence[np.ndarray], present: np.ndarray) -> np.ndarray:
-    """The first level whose condition holds; the last level ("different") otherwise; -1 where a value is missing."""
-    level = np.full(len(present), len(conditions))
-    for i in range(len(conditions) - 1, -1, -1):  # the first condition wins: assigned last (np.select is slower)
-        level[conditions[i]] = i
-    level[~present] = -1
-    return level
-
-
-def _string_levels(key: str, thresholds: Sequence[float], scorer: Callable[..., float] = JaroWinkler.similarity):
-    def compare(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
-        x, y = a[key], b[key]
-        present = _present(x, y)
-        exact = present & (x == y)
-        sim = _similarity(scorer, x, y, present & ~exact)
-        sim[exact] = 1.0
-        sim[_digits_differ(x, y, present & ~exact & (sim >= min(thresholds, default=1)))] = 0.0
-        return _levels([exact, *(sim >= t for t in thresholds)], present), sim
-
-    return compare
-
-
-def _edit_levels(key: str, max_distance: int = 1, *, sequential: bool = False):
-    """Exact; within ``max_distance`` edits, a swap of two neighbours counting as one (a typo); different.
-
-    ``sequential``: numbers handed out in sequence (account numbers): two that differ only in their last digit are
-    neighbours, not a typo (a household's accounts, opened together, are D07003381 and D07003388)."""
-
-    def compare(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
-        x, y = a[key], b[key]
-        present = _present(x, y)
-        exact = present & (x == y)
-        sim = _similarity(OSA.normalized_similarity, x, y, present & ~exact)
-        sim[exact] = 1.0
-        dist = np.full(len(x), 99)
-        typo = present & ~exact
-        if typo.any():
-            dist[typo] = process.cpdist(x[typo], y[typo], scorer=OSA.distance, workers=1)
-        if sequential:
-            for i in np.flatnonzero(typo & (dist <= max_distance)):
-                p, q = x[i], y[i]
-                if len(p) == len(q) and p[:-1] == q[:-1] and p[-1:].isdigit() and q[-1:].isdigit():
-                    dist[i] = 99
-        return _levels([exact, dist <= max_distance], present), sim
-
-    return compare
 
 
 def _phone(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
@@ -272,17 +200,6 @@ def _given_name(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     level = _levels(conditions, present)
     level[from_email] = len(conditions) - 1  # one of the two is missing: not "present"
     return level, sim
-
-
-def _one_typo(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """One letter wrong, missing, extra or two neighbours swapped, in names of four letters or more (a digit is not a
-    letter: "Lee1" / "Lee11" are two names)."""
-    typo = np.zeros(len(x), dtype=bool)
-    index = np.flatnonzero(mask & ~_digits_differ(x, y, mask))
-    index = index[np.fromiter((min(len(x[i]), len(y[i])) >= 4 for i in index), bool, len(index))]
-    if len(index):
-        typo[index] = process.cpdist(x[index], y[index], scorer=OSA.distance, score_cutoff=1, workers=1) <= 1
-    return typo
 
 
 def _family_name(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
@@ -440,17 +357,6 @@ CUSTOMER_COMPARISONS = (
         group="location",
     ),
 )
-
-
-def _exact_or_absent(key: str):
-    """Exact or different, for values that are categorical (a quantity, a colour, a size)."""
-
-    def compare(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
-        present = _present(a[key], b[key])
-        exact = present & (a[key] == b[key])
-        return _levels([exact], present), exact.astype(np.float64)
-
-    return compare
 
 
 def _colour(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
