@@ -21,7 +21,8 @@ from collections.abc import Collection, Mapping, Sequence
 import numpy as np
 
 from .blocking import KEY_FIELDS, pair_candidates
-from .engine import COMPARISONS, Comparison, Model, _columns, _compare
+from .comparisons import Comparison
+from .engine import COMPARISONS, Model, _columns, _compare
 from .features import Features
 
 MAX_BITS = 25.0
