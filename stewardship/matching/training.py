@@ -22,8 +22,8 @@ import numpy as np
 
 from .blocking import KEY_FIELDS, pair_candidates
 from .comparisons import Comparison
-from .engine import COMPARISONS, Model, _columns, _compare
 from .features import Features
+from .scoring import COMPARISONS, Model, _columns, _compare
 
 MAX_BITS = 25.0
 # Differences that are different things by definition, not by statistics: another GTIN, size or colour is another

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from stewardship import domains, matching
-from stewardship.matching import blocking, engine
+from stewardship.matching import blocking, scoring
 
 AUTO, REVIEW = 0.97, 0.80  # the seeded thresholds
 
@@ -151,20 +151,20 @@ def test_two_people_is_a_comparison_stronger_against_than_a_move_not_the_score()
         city="Leeds",
     )
     born = customer(**name, birth_date="1975-11-30")
-    assert not matching.two_people(engine.score("customer", robert, moved))
-    assert matching.two_people(engine.score("customer", robert, born))
+    assert not matching.two_people(scoring.score("customer", robert, moved))
+    assert matching.two_people(scoring.score("customer", robert, born))
     trained = matching.Model.default("customer").as_dict()
     trained["levels"]["postal_code"][-1] = -6.0  # FEBRL4's, where one person's postcode hardly ever changes
     model = matching.Model.from_dict("customer", trained)
-    assert matching.two_people(engine.score("customer", robert, moved, model=model))
+    assert matching.two_people(scoring.score("customer", robert, moved, model=model))
     # What a cap takes away is no evidence against: the same record twice, its shared fields held at HOUSEHOLD_CAP.
-    capped = engine.score("customer", robert, robert)
-    assert any(e.field == "household" and e.weight < engine.LOCATION_FLOOR for e in capped.explanation)
+    capped = scoring.score("customer", robert, robert)
+    assert any(e.field == "household" and e.weight < scoring.LOCATION_FLOOR for e in capped.explanation)
     assert not matching.two_people(capped)
 
 
 def test_a_birth_date_typo_or_day_month_swap_is_not_evidence_against():
-    typo = engine.score("customer", customer(**ROBERT), customer(**ROBERT | {"birth_date": "1980-02-04"}))
+    typo = scoring.score("customer", customer(**ROBERT), customer(**ROBERT | {"birth_date": "1980-02-04"}))
     [dob] = [e for e in typo.explanation if e.field == "birth_date"]
     assert dob.comparator.startswith("typo") and dob.weight > 0
     assert typo.probability >= AUTO
@@ -346,7 +346,7 @@ def test_moving_house_costs_little_not_the_link():
     moved = customer(**ROBERT | {"address_line1": "4 Elm Road", "postal_code": "LS6 1HZ", "city": "Leeds"})
     explanation = _explained(customer(**ROBERT), moved)
     location = sum(explanation[f].weight for f in ("address", "postal_code", "city"))
-    assert location + explanation["location"].weight == engine.LOCATION_FLOOR
+    assert location + explanation["location"].weight == scoring.LOCATION_FLOOR
     # Same person, same mobile, moved, with the birth date missing from the new record.
     new = customer(
         given_name="Robert", family_name="Smith", phone="07911 123456", country="GB", address_line1="4 Elm Road"
@@ -372,7 +372,7 @@ def test_numbers_that_differ_are_not_typos():
 def test_the_explanation_adds_up_to_the_probability():
     a, b = customer(**ROBERT), customer(**ROBERT | {"given_name": "Rob", "postal_code": "SW1A 2AA"})
     result = matching.score("customer", a, b)
-    log2_odds = engine.PRIOR["customer"] + sum(e.weight for e in result.explanation)
+    log2_odds = scoring.PRIOR["customer"] + sum(e.weight for e in result.explanation)
     assert result.probability == pytest.approx(1 / (1 + 2**-log2_odds))
     fields = [e.as_dict()["field"] for e in result.explanation]
     assert fields[: len(matching.FIELDS["customer"])] == list(matching.FIELDS["customer"])

@@ -1,4 +1,5 @@
-"""The matching engine: a Fellegi-Sunter scorer with explanations (features: ``features``; blocking: ``blocking``).
+"""Scoring: a Fellegi-Sunter scorer with explanations, the same for both domains (their comparisons and their own
+caps are in ``customers`` and ``products``).
 
 Scoring is vectorised: every comparison works on arrays of pairs (rapidfuzz's ``cpdist`` over the pairs' strings,
 numpy for the levels), so one pair, one record against its candidates and a million pairs go through the same code.
@@ -67,15 +68,8 @@ class Score:
     explanation: list[FieldExplanation] = field(default_factory=list)
 
 
-# --- comparisons ---
-
 COMPARISONS = {CUSTOMER: customers.COMPARISONS, PRODUCT: products.COMPARISONS}
 FIELDS = {domain: tuple(c.field for c in comparisons) for domain, comparisons in COMPARISONS.items()}
-
-
-# --- scoring ---
-
-
 _COLUMNS = {CUSTOMER: customers.COLUMNS, PRODUCT: products.COLUMNS}
 
 
