@@ -3,13 +3,19 @@
 A comparison puts each pair of records on one of its levels, most similar first ("exact", "one typo", ...,
 "different"; -1 where a value is missing on either side), and gives the pair's similarity. It works on columns:
 one object array per feature key, a pair per position, so one pair and a million go through the same code.
+
+Levels are named: each comparison's levels are an ``IntEnum`` (most similar first, "different" last) from which both
+its compare function and its labels and weights are built (``Comparison.by_level``). The labels are what stewards
+see and what explanations store: code never looks a level up by its label.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from enum import IntEnum
+from typing import TypeVar
 
 import numpy as np
 from rapidfuzz import process
@@ -31,6 +37,52 @@ class Comparison:
     compare: Compare
     group: str = ""  # "location" or "household": capped together
     personal: tuple[int, ...] = ()  # levels that say something of the person alone: counted outside the group
+
+    @classmethod
+    def by_level(
+        cls,
+        field: str,
+        shows: tuple[str, ...],
+        levels: Mapping[IntEnum, tuple[str, float]],
+        compare: Compare,
+        *,
+        group: str = "",
+        personal: Collection[IntEnum] = (),
+    ) -> Comparison:
+        """A comparison from its named levels: ``levels`` gives each level of one ``IntEnum``, all of them and in
+        their order (most similar first), its label and its weight in bits."""
+        named = list(levels)
+        if not named or named != list(type(named[0])) or [int(level) for level in named] != list(range(len(named))):
+            raise ValueError(f"{field}: the levels must be all of one IntEnum's, numbered 0, 1, 2, ... in order")
+        labels = tuple(label for label, _ in levels.values())
+        weights = tuple(weight for _, weight in levels.values())
+        return cls(field, shows, labels, weights, compare, group, tuple(int(level) for level in personal))
+
+
+Level = TypeVar("Level", bound=IntEnum)  # one comparison's levels
+
+
+class SameLevel(IntEnum):
+    """The levels of a comparison of categorical values (``_exact_or_absent``)."""
+
+    SAME = 0
+    DIFFERENT = 1
+
+
+class SimilarLevel(IntEnum):
+    """The levels of ``_string_levels``."""
+
+    EXACT = 0
+    SIMILAR = 1  # the similarity at or above the comparison's threshold
+    DIFFERENT = 2
+
+
+class EditLevel(IntEnum):
+    """The levels of ``_edit_levels``."""
+
+    EXACT = 0
+    TYPO = 1  # within the comparison's edits of each other
+    DIFFERENT = 2
 
 
 def _present(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -55,63 +107,82 @@ def _digits_differ(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray
 _DIGITS = re.compile(r"\D")
 
 
-def _levels(conditions: Sequence[np.ndarray], present: np.ndarray) -> np.ndarray:
-    """The first level whose condition holds; the last level ("different") otherwise; -1 where a value is missing."""
-    level = np.full(len(present), len(conditions))
-    for i in range(len(conditions) - 1, -1, -1):  # the first condition wins: assigned last (np.select is slower)
-        level[conditions[i]] = i
+def _levels(conditions: dict[Level, np.ndarray], present: np.ndarray, otherwise: Level) -> np.ndarray:
+    """Each pair's level: the first of ``conditions`` (level -> where it holds, most similar first) that holds;
+    ``otherwise`` (the comparison's "different") where none does; -1 where a value is missing."""
+    level = np.full(len(present), int(otherwise))
+    # The first condition wins: assigned last (np.select is slower).
+    for named, condition in reversed(conditions.items()):
+        level[condition] = named
     level[~present] = -1
     return level
 
 
-def _string_levels(
-    key: str, thresholds: Sequence[float], scorer: Callable[..., float] = JaroWinkler.similarity
-) -> Compare:
+def _string_match(
+    x: np.ndarray, y: np.ndarray, threshold: float, scorer: Callable[..., float] = JaroWinkler.similarity
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where both values are present, where they are equal, and their similarity by ``scorer``: 1 where equal, 0 where
+    two values similar at ``threshold`` or above carry different numbers."""
+    present = _present(x, y)
+    exact = present & (x == y)
+    sim = _similarity(scorer, x, y, present & ~exact)
+    sim[exact] = 1.0
+    sim[_digits_differ(x, y, present & ~exact & (sim >= threshold))] = 0.0
+    return present, exact, sim
+
+
+def _string_levels(key: str, threshold: float, scorer: Callable[..., float] = JaroWinkler.similarity) -> Compare:
+    """Exact; similar by ``scorer`` at ``threshold`` or above; different (``SimilarLevel``)."""
+
     def compare(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
-        x, y = a[key], b[key]
-        present = _present(x, y)
-        exact = present & (x == y)
-        sim = _similarity(scorer, x, y, present & ~exact)
-        sim[exact] = 1.0
-        sim[_digits_differ(x, y, present & ~exact & (sim >= min(thresholds, default=1)))] = 0.0
-        return _levels([exact, *(sim >= t for t in thresholds)], present), sim
+        present, exact, sim = _string_match(a[key], b[key], threshold, scorer)
+        conditions = {SimilarLevel.EXACT: exact, SimilarLevel.SIMILAR: sim >= threshold}
+        return _levels(conditions, present, SimilarLevel.DIFFERENT), sim
 
     return compare
 
 
-def _edit_levels(key: str, max_distance: int = 1, *, sequential: bool = False) -> Compare:
-    """Exact; within ``max_distance`` edits, a swap of two neighbours counting as one (a typo); different.
+def _edits(
+    x: np.ndarray, y: np.ndarray, max_distance: int = 1, *, sequential: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where both values are present, where they are equal, their similarity, and where they are within
+    ``max_distance`` edits of each other, a swap of two neighbours counting as one (a typo).
 
     ``sequential``: numbers handed out in sequence (account numbers): two that differ only in their last digit are
     neighbours, not a typo (a household's accounts, opened together, are D07003381 and D07003388)."""
+    present = _present(x, y)
+    exact = present & (x == y)
+    sim = _similarity(OSA.normalized_similarity, x, y, present & ~exact)
+    sim[exact] = 1.0
+    dist = np.full(len(x), 99)
+    typo = present & ~exact
+    if typo.any():
+        dist[typo] = process.cpdist(x[typo], y[typo], scorer=OSA.distance, workers=1)
+    if sequential:
+        for i in np.flatnonzero(typo & (dist <= max_distance)):
+            p, q = x[i], y[i]
+            if len(p) == len(q) and p[:-1] == q[:-1] and p[-1:].isdigit() and q[-1:].isdigit():
+                dist[i] = 99
+    return present, exact, sim, dist <= max_distance
+
+
+def _edit_levels(key: str, max_distance: int = 1, *, sequential: bool = False) -> Compare:
+    """Exact; within ``max_distance`` edits (a typo); different (``EditLevel``). ``sequential``: see ``_edits``."""
 
     def compare(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
-        x, y = a[key], b[key]
-        present = _present(x, y)
-        exact = present & (x == y)
-        sim = _similarity(OSA.normalized_similarity, x, y, present & ~exact)
-        sim[exact] = 1.0
-        dist = np.full(len(x), 99)
-        typo = present & ~exact
-        if typo.any():
-            dist[typo] = process.cpdist(x[typo], y[typo], scorer=OSA.distance, workers=1)
-        if sequential:
-            for i in np.flatnonzero(typo & (dist <= max_distance)):
-                p, q = x[i], y[i]
-                if len(p) == len(q) and p[:-1] == q[:-1] and p[-1:].isdigit() and q[-1:].isdigit():
-                    dist[i] = 99
-        return _levels([exact, dist <= max_distance], present), sim
+        present, exact, sim, typo = _edits(a[key], b[key], max_distance, sequential=sequential)
+        return _levels({EditLevel.EXACT: exact, EditLevel.TYPO: typo}, present, EditLevel.DIFFERENT), sim
 
     return compare
 
 
 def _exact_or_absent(key: str) -> Compare:
-    """Exact or different, for values that are categorical (a quantity, a colour, a size)."""
+    """Exact or different, for values that are categorical (a quantity, a colour, a size): ``SameLevel``."""
 
     def compare(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
         present = _present(a[key], b[key])
         exact = present & (a[key] == b[key])
-        return _levels([exact], present), exact.astype(np.float64)
+        return _levels({SameLevel.SAME: exact}, present, SameLevel.DIFFERENT), exact.astype(np.float64)
 
     return compare
 

@@ -8,12 +8,24 @@ strong evidence against (a product line's variants share everything else), unles
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import IntEnum
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from . import normalise as norm
-from .comparisons import Columns, Comparison, _exact_or_absent, _levels, _present, _similarity, _string_levels
+from .comparisons import (
+    Columns,
+    Comparison,
+    SameLevel,
+    SimilarLevel,
+    _exact_or_absent,
+    _levels,
+    _present,
+    _similarity,
+    _string_levels,
+    _string_match,
+)
 from .features import BRAND, CATEGORY, COLOUR, GTIN, GTIN_SLIP, QUANTITY, SIZE, SKU, TITLE, _brand_word
 
 
@@ -32,7 +44,13 @@ def _colour(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
         if not brand_b[i]:
             cy = cy - {c for c in cy - cx if c in brand_a[i]} or cy
         exact[i] = cx == cy
-    return _levels([exact], present), exact.astype(np.float64)
+    return _levels({SameLevel.SAME: exact}, present, SameLevel.DIFFERENT), exact.astype(np.float64)
+
+
+class GtinLevel(IntEnum):
+    EXACT = 0
+    SLIP = 1  # one keying slip apart, one side failing its check digit
+    DIFFERENT = 2
 
 
 def _gtin(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
@@ -47,7 +65,8 @@ def _gtin(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     slipped = np.zeros(len(x), dtype=bool)
     for i in np.flatnonzero(present & ~valid):
         slipped[i] = x[i] == y[i] or norm.gtin_slip(x[i], y[i])
-    return _levels([exact, slipped], present), np.where(exact, 1.0, np.where(slipped, 0.9, 0.0))
+    conditions = {GtinLevel.EXACT: exact, GtinLevel.SLIP: slipped}
+    return _levels(conditions, present, GtinLevel.DIFFERENT), np.where(exact, 1.0, np.where(slipped, 0.9, 0.0))
 
 
 def _without(title: str, brand: str, sizes: str) -> str:
@@ -97,18 +116,33 @@ def _initials_of(word: str, candidates: list[str]) -> list[str] | None:
     return spelt
 
 
+class BrandLevel(IntEnum):
+    EXACT = 0  # squashed: "Coca-Cola" and "Coca Cola"
+    SIMILAR = 1  # jaro-winkler 0.90 or above
+    INSIDE = 2  # one inside the other
+    DIFFERENT = 3
+
+
 def _brand(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     """Exact (squashed), alike, or one inside the other: a brand and its line or company name ("Miller's" / "Miller's
     Kitchen", "Petit Jardin" / "Le Petit Jardin")."""
-    level, sim = _string_levels(BRAND, (0.9,))(a, b)
     x, y = a[BRAND], b[BRAND]
-    for i in np.flatnonzero(level == 2):
+    present, exact, sim = _string_match(x, y, 0.9)
+    similar = sim >= 0.9
+    inside = np.zeros(len(x), dtype=bool)
+    for i in np.flatnonzero(present & ~exact & ~similar):
         short, long_ = sorted((x[i], y[i]), key=len)
-        if _brand_word(short) and short in long_:
-            level[i] = 2
-        else:
-            level[i] = 3
-    return level, sim
+        inside[i] = _brand_word(short) and short in long_
+    conditions = {BrandLevel.EXACT: exact, BrandLevel.SIMILAR: similar, BrandLevel.INSIDE: inside}
+    return _levels(conditions, present, BrandLevel.DIFFERENT), sim
+
+
+class TitleLevel(IntEnum):
+    SAME_WORDS = 0  # in any order, typos allowed
+    EXTRA_WORDS = 1  # the words of one title all in the other, which has more
+    SIMILAR = 2  # token-set similarity 0.85 or above
+    LOOSELY_SIMILAR = 3  # token-set similarity 0.70 or above
+    DIFFERENT = 4
 
 
 def _title(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
@@ -132,41 +166,82 @@ def _title(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     sim = _similarity(fuzz.token_set_ratio, x, y, present & ~exact) / 100
     same[exact], sim[exact] = 1.0, 1.0
     words = same >= 0.95
-    return _levels([words, ~words & (sim >= 0.95), sim >= 0.85, sim >= 0.7], present), np.maximum(same, sim)
+    conditions = {
+        TitleLevel.SAME_WORDS: words,
+        TitleLevel.EXTRA_WORDS: ~words & (sim >= 0.95),
+        TitleLevel.SIMILAR: sim >= 0.85,
+        TitleLevel.LOOSELY_SIMILAR: sim >= 0.7,
+    }
+    return _levels(conditions, present, TitleLevel.DIFFERENT), np.maximum(same, sim)
 
 
 COMPARISONS = (
-    Comparison(
+    Comparison.by_level(
         "gtin",
         (GTIN,),
-        ("exact (GTIN-14)", "one keying slip (a check digit wrong)", "different"),
-        (20.0, 16.0, -12.0),
+        {
+            GtinLevel.EXACT: ("exact (GTIN-14)", 20.0),
+            GtinLevel.SLIP: ("one keying slip (a check digit wrong)", 16.0),
+            GtinLevel.DIFFERENT: ("different", -12.0),
+        },
         _gtin,
     ),
-    Comparison("sku", (SKU,), ("exact", "different"), (6.0, -0.5), _exact_or_absent(SKU)),
-    Comparison(
+    Comparison.by_level(
+        "sku",
+        (SKU,),
+        {SameLevel.SAME: ("exact", 6.0), SameLevel.DIFFERENT: ("different", -0.5)},
+        _exact_or_absent(SKU),
+    ),
+    Comparison.by_level(
         "brand",
         (BRAND,),
-        ("exact", "jaro-winkler ≥ 0.90", "one inside the other", "different"),
-        (3.0, 2.0, 2.0, -5.0),
+        {
+            BrandLevel.EXACT: ("exact", 3.0),
+            BrandLevel.SIMILAR: ("jaro-winkler ≥ 0.90", 2.0),
+            BrandLevel.INSIDE: ("one inside the other", 2.0),
+            BrandLevel.DIFFERENT: ("different", -5.0),
+        },
         _brand,
     ),
-    Comparison(
+    Comparison.by_level(
         "name",
         (TITLE,),
-        ("same words", "extra words in one", "token set ≥ 0.85", "token set ≥ 0.70", "different"),
-        (9.0, 2.0, 5.0, 1.0, -6.0),
+        {
+            TitleLevel.SAME_WORDS: ("same words", 9.0),
+            TitleLevel.EXTRA_WORDS: ("extra words in one", 2.0),
+            TitleLevel.SIMILAR: ("token set ≥ 0.85", 5.0),
+            TitleLevel.LOOSELY_SIMILAR: ("token set ≥ 0.70", 1.0),
+            TitleLevel.DIFFERENT: ("different", -6.0),
+        },
         _title,
     ),
-    Comparison("size", (QUANTITY,), ("same quantity", "different quantity"), (3.0, -20.0), _exact_or_absent(QUANTITY)),
-    Comparison("colour", (COLOUR,), ("same colour", "different colour"), (2.0, -20.0), _colour),
-    Comparison("variant_size", (SIZE,), ("same size", "different size"), (2.0, -20.0), _exact_or_absent(SIZE)),
-    Comparison(
+    Comparison.by_level(
+        "size",
+        (QUANTITY,),
+        {SameLevel.SAME: ("same quantity", 3.0), SameLevel.DIFFERENT: ("different quantity", -20.0)},
+        _exact_or_absent(QUANTITY),
+    ),
+    Comparison.by_level(
+        "colour",
+        (COLOUR,),
+        {SameLevel.SAME: ("same colour", 2.0), SameLevel.DIFFERENT: ("different colour", -20.0)},
+        _colour,
+    ),
+    Comparison.by_level(
+        "variant_size",
+        (SIZE,),
+        {SameLevel.SAME: ("same size", 2.0), SameLevel.DIFFERENT: ("different size", -20.0)},
+        _exact_or_absent(SIZE),
+    ),
+    Comparison.by_level(
         "category",
         (CATEGORY,),
-        ("exact", "similar ≥ 0.90", "different"),
-        (1.0, 1.0, 0.0),
-        _string_levels(CATEGORY, (0.9,), fuzz.ratio),
+        {
+            SimilarLevel.EXACT: ("exact", 1.0),
+            SimilarLevel.SIMILAR: ("similar ≥ 0.90", 1.0),
+            SimilarLevel.DIFFERENT: ("different", 0.0),
+        },
+        _string_levels(CATEGORY, 0.9, fuzz.ratio),
     ),
 )
 
@@ -175,6 +250,7 @@ COMPARISONS = (
 COLUMNS = (GTIN, GTIN_SLIP, SKU, BRAND, TITLE, QUANTITY, COLOUR, SIZE, CATEGORY)
 
 VARIANT_FIELDS = ("name", "size", "colour", "variant_size")  # what a shared GTIN overrules
+_GTIN_EXACT = int(GtinLevel.EXACT)  # a plain number: numpy compares an array with an IntEnum member on a slow path
 
 
 def adjustments(
@@ -190,7 +266,7 @@ def adjustments(
     taking back what it counts against a pair whose GTINs agree."""
     # A GTIN identifies the trade item, its size and colour included: when the GTINs agree, a size, colour or
     # title read differently from the two names is a reading or data error, not a variant.
-    same_item = levels["gtin"] == 0
+    same_item = levels["gtin"] == _GTIN_EXACT
     return {name: np.where(same_item & (weight[name] < 0), -weight[name], 0.0) for name in VARIANT_FIELDS}
 
 
