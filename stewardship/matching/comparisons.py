@@ -86,7 +86,8 @@ class EditLevel(IntEnum):
 
 
 def _present(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (a != "") & (b != "")
+    both: np.ndarray = (a != "") & (b != "")
+    return both
 
 
 def _similarity(scorer: Callable[..., float], a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:

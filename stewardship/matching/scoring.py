@@ -215,7 +215,8 @@ def two_people(score: Score) -> bool:
 
 
 def _probability(log2_odds: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp2(-np.clip(log2_odds, -60, 60)))
+    probability: np.ndarray = 1.0 / (1.0 + np.exp2(-np.clip(log2_odds, -60, 60)))
+    return probability
 
 
 def score_pairs(
