@@ -56,6 +56,7 @@ django.setup()
 from bench import quality_data  # noqa: E402
 from bench.quality_data import Dataset, pair_keys  # noqa: E402
 from stewardship import matching  # noqa: E402
+from stewardship.matching.features import CUSTOMER  # noqa: E402
 from stewardship.matching.policy import CONTRADICTS, kept_apart  # noqa: E402
 from stewardship.matching.training import train  # noqa: E402
 from stewardship.models import MatchSettings  # noqa: E402
@@ -126,7 +127,7 @@ def run_engine(dataset: Dataset, max_block_size: int, t: Thresholds, *, trained:
     timings["scoring"] = time.perf_counter() - started
     result = scored(dataset, pair_keys(dataset.n, left, right), scores)
     result.seconds = timings
-    if dataset.domain == matching.engine.CUSTOMER:
+    if dataset.domain == CUSTOMER:
 
         def apart(i: int, j: int) -> bool:
             return kept_apart(matching.score(dataset.domain, feats[i], feats[j], model=model))

@@ -16,21 +16,22 @@ package that reads the database, and ``stewardship.services``) calls only what t
 
 Every scoring function takes ``weights``: per-field multipliers (``MatchSettings.weights``); ``FIELDS`` lists the
 fields by domain.
+
+Inside: ``normalise`` and ``nicknames`` (values made comparable), ``features`` (a record's comparable form, by
+named feature keys), ``blocking`` (the keys it is filed under), ``comparisons`` (the comparison type and the level
+builders), ``customers`` and ``products`` (each domain's comparisons, their named levels and the domain's own caps),
+``scoring`` (the model, its caps and the explanations, the same for both domains) and ``training`` (weights
+estimated from a domain's own records).
 """
 
-from .engine import (
+from .blocking import FULL_NAME_KEY, block_limit, blocking_keys, full_name_blocks, pair_candidates
+from .features import Features, features
+from .scoring import (
     COMPARISONS,
     FIELDS,
-    FULL_NAME_KEY,
-    Features,
     FieldExplanation,
     Model,
     Score,
-    block_limit,
-    blocking_keys,
-    features,
-    full_name_blocks,
-    pair_candidates,
     score,
     score_many,
     score_pairs,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -114,7 +115,7 @@ def email_names(
     email: str,
     given_names: Sequence[str],
     family_names: Sequence[str],
-    name_families: Collection[str] = frozenset(),
+    name_families: AbstractSet[str] = frozenset(),
 ) -> bool:
     """Whether a canonical email's local part names one of the people: a folded given name of three letters or more
     ("anna.schmitz", "christian751"), or an initial and a family name ("aschmitz", "schmitz.a"). A family mailbox
@@ -266,7 +267,7 @@ def address(line1: str | None, line2: str | None = None) -> Address:
 
 
 def _address_words(line: str | None) -> list[str]:
-    words = []
+    words: list[str] = []
     for word in fold_spelt_out(line).split():
         word = _GERMAN_COMPOUND.sub("", word) + (" st" if _GERMAN_COMPOUND.search(word) else "")
         words.extend(_ADDRESS_WORDS.get(w, w) for w in word.split())
@@ -306,7 +307,7 @@ def gtin14(value: str | None) -> str:
 
 
 # Units to a base unit per dimension: volume in ml, mass in g, length in mm.
-_UNITS = {
+_UNITS: dict[str, tuple[str, int | Decimal]] = {
     "ml": ("ml", 1),
     "millilitre": ("ml", 1),
     "milliliter": ("ml", 1),

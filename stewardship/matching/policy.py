@@ -17,7 +17,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from .engine import Score, two_people
+from .features import FAMILY_NAME, GIVEN_NAME
+from .scoring import Score, two_people
 
 # A golden record is joined (or merged) by itself only when every one of its records compared with the record could
 # be the same person: one scoring below this (evidence against, such as another birth date, or nothing in common but
@@ -74,7 +75,8 @@ def kept_apart(score: Score) -> bool:
 
 def only_namesakes(features: dict[str, Any]) -> str:
     """The reason two golden records scoring below review are queued (see ``matching.FULL_NAME_KEY``)."""
-    return f"the only two customers named {features['gn']} {features['fn']}, and nothing says they are two people"
+    name = f"{features[GIVEN_NAME]} {features[FAMILY_NAME]}"
+    return f"the only two customers named {name}, and nothing says they are two people"
 
 
 def contradiction(worst: float) -> str:

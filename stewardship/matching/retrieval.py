@@ -232,14 +232,14 @@ class BatchMatcher:
         # The only other customer with the record's full name: queued below review too, unless something says they are
         # two people (the full-name rule, ``policy``).
         namesakes = self._namesakes(keys, own_golden)
-        g = namesakes[0].golden_id if namesakes else None
-        if g is not None and namesakes_eligible(best[g].probability, worst[g], review=t.review):
+        namesake = namesakes[0].golden_id if namesakes else None
+        if namesake is not None and namesakes_eligible(best[namesake].probability, worst[namesake], review=t.review):
             explained = t.scores(self.domain, features, [h.features for h in namesakes], explain_all=True)
             if not any(kept_apart(score) for score in explained):
                 k = max(range(len(namesakes)), key=lambda i: explained[i].probability)
-                top[g] = (explained[k].probability, namesakes[k])
-                decision.reasons[g] = only_namesakes(features)
-                maybe.append((g, explained[k]))
+                top[namesake] = (explained[k].probability, namesakes[k])
+                decision.reasons[namesake] = only_namesakes(features)
+                maybe.append((namesake, explained[k]))
         if len(sure) == 1 and own_golden is None:
             decision.link_to = sure[0][0]
             decision.review = maybe  # what else it resembles, from the golden record it joins

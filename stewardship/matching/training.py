@@ -20,7 +20,10 @@ from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 
-from .engine import COMPARISONS, KEY_FIELDS, Comparison, Features, Model, _columns, _compare, pair_candidates
+from .blocking import KEY_FIELDS, pair_candidates
+from .comparisons import Comparison
+from .features import Features
+from .scoring import COMPARISONS, Model, _columns, _compare
 
 MAX_BITS = 25.0
 # Differences that are different things by definition, not by statistics: another GTIN, size or colour is another

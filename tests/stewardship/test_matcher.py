@@ -347,9 +347,9 @@ def test_a_candidates_explanation_shows_each_golden_records_own_values(source_cd
 def test_a_name_key_shared_by_too_many_records_is_not_compared_on_and_not_logged(
     source_cdp, source_erp, push, monkeypatch, caplog
 ):
-    from stewardship.matching import engine
+    from stewardship.matching import blocking
 
-    monkeypatch.setattr(engine, "NAME_BLOCK_SIZE", 2)
+    monkeypatch.setattr(blocking, "NAME_BLOCK_SIZE", 2)
     push(source_cdp, "cdp", *[record(f"C{i}", given_name="Ann", family_name="Lee") for i in range(3)])
     push(source_erp, "erp", record("E1", given_name="Ann", family_name="Lee", email="ann@example.com"))
     # Its only shared keys are the name keys, held by three records (over 2): no candidate, and no warning either.

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from stewardship import domains, matching
-from stewardship.matching import engine
+from stewardship.matching import blocking, scoring
 
 AUTO, REVIEW = 0.97, 0.80  # the seeded thresholds
 
@@ -151,20 +151,20 @@ def test_two_people_is_a_comparison_stronger_against_than_a_move_not_the_score()
         city="Leeds",
     )
     born = customer(**name, birth_date="1975-11-30")
-    assert not matching.two_people(engine.score("customer", robert, moved))
-    assert matching.two_people(engine.score("customer", robert, born))
+    assert not matching.two_people(scoring.score("customer", robert, moved))
+    assert matching.two_people(scoring.score("customer", robert, born))
     trained = matching.Model.default("customer").as_dict()
     trained["levels"]["postal_code"][-1] = -6.0  # FEBRL4's, where one person's postcode hardly ever changes
     model = matching.Model.from_dict("customer", trained)
-    assert matching.two_people(engine.score("customer", robert, moved, model=model))
+    assert matching.two_people(scoring.score("customer", robert, moved, model=model))
     # What a cap takes away is no evidence against: the same record twice, its shared fields held at HOUSEHOLD_CAP.
-    capped = engine.score("customer", robert, robert)
-    assert any(e.field == "household" and e.weight < engine.LOCATION_FLOOR for e in capped.explanation)
+    capped = scoring.score("customer", robert, robert)
+    assert any(e.field == "household" and e.weight < scoring.LOCATION_FLOOR for e in capped.explanation)
     assert not matching.two_people(capped)
 
 
 def test_a_birth_date_typo_or_day_month_swap_is_not_evidence_against():
-    typo = engine.score("customer", customer(**ROBERT), customer(**ROBERT | {"birth_date": "1980-02-04"}))
+    typo = scoring.score("customer", customer(**ROBERT), customer(**ROBERT | {"birth_date": "1980-02-04"}))
     [dob] = [e for e in typo.explanation if e.field == "birth_date"]
     assert dob.comparator.startswith("typo") and dob.weight > 0
     assert typo.probability >= AUTO
@@ -346,7 +346,7 @@ def test_moving_house_costs_little_not_the_link():
     moved = customer(**ROBERT | {"address_line1": "4 Elm Road", "postal_code": "LS6 1HZ", "city": "Leeds"})
     explanation = _explained(customer(**ROBERT), moved)
     location = sum(explanation[f].weight for f in ("address", "postal_code", "city"))
-    assert location + explanation["location"].weight == engine.LOCATION_FLOOR
+    assert location + explanation["location"].weight == scoring.LOCATION_FLOOR
     # Same person, same mobile, moved, with the birth date missing from the new record.
     new = customer(
         given_name="Robert", family_name="Smith", phone="07911 123456", country="GB", address_line1="4 Elm Road"
@@ -372,7 +372,7 @@ def test_numbers_that_differ_are_not_typos():
 def test_the_explanation_adds_up_to_the_probability():
     a, b = customer(**ROBERT), customer(**ROBERT | {"given_name": "Rob", "postal_code": "SW1A 2AA"})
     result = matching.score("customer", a, b)
-    log2_odds = engine.PRIOR["customer"] + sum(e.weight for e in result.explanation)
+    log2_odds = scoring.PRIOR["customer"] + sum(e.weight for e in result.explanation)
     assert result.probability == pytest.approx(1 / (1 + 2**-log2_odds))
     fields = [e.as_dict()["field"] for e in result.explanation]
     assert fields[: len(matching.FIELDS["customer"])] == list(matching.FIELDS["customer"])
@@ -569,7 +569,7 @@ def test_without_a_given_name_the_one_in_the_email_files_the_record_under_the_na
     assert shared == {"nm:art|W352", "ns:A636|W352"}
     assert p(shop, erp) >= 0.8  # what blocking now lets the scorer see
     # The full-name rule's key stays a name of the record's own.
-    assert not any(k.startswith(engine.FULL_NAME_KEY) for k in matching.blocking_keys("customer", shop))
+    assert not any(k.startswith(blocking.FULL_NAME_KEY) for k in matching.blocking_keys("customer", shop))
 
 
 def test_pair_candidates_pairs_each_sharing_pair_once_and_reports_oversized_blocks():
@@ -585,10 +585,10 @@ def test_pair_candidates_pairs_each_sharing_pair_once_and_reports_oversized_bloc
 
 
 def test_name_keys_have_a_lower_block_limit_than_other_keys():
-    assert matching.block_limit("nm:ann|L000", 1000) == engine.NAME_BLOCK_SIZE
+    assert matching.block_limit("nm:ann|L000", 1000) == blocking.NAME_BLOCK_SIZE
     assert matching.block_limit("ns:A500|L000", 10) == 10
     assert matching.block_limit("em:ann@x.com", 1000) == 1000
-    many = [customer(given_name="Ann", family_name="Lee", email=f"a{i}@x.com") for i in range(engine.NAME_BLOCK_SIZE)]
+    many = [customer(given_name="Ann", family_name="Lee", email=f"a{i}@x.com") for i in range(blocking.NAME_BLOCK_SIZE)]
     twin = customer(given_name="Ann", family_name="Lee", email="a0@x.com")
     left, right, oversized = matching.pair_candidates("customer", [*many, twin])
     assert set(zip(left.tolist(), right.tolist(), strict=True)) == {(0, len(many))}  # only through the email
@@ -616,9 +616,9 @@ def test_a_record_is_filed_under_its_full_name_and_the_blocks_of_full_names_are_
         *[customer(**ann) for _ in range(3)],
         customer(family_name="Rinbault"),  # no given name: no full name
         customer(given_name="Agnes", family_name="Rinbault-Morel"),
-        *[customer(given_name="Bo", family_name="Kim") for _ in range(engine.NAME_BLOCK_SIZE + 1)],
+        *[customer(given_name="Bo", family_name="Kim") for _ in range(blocking.NAME_BLOCK_SIZE + 1)],
     ]
     assert "fx:agnes|rinbault" in matching.blocking_keys("customer", records[0])
     assert not any(k.startswith("fx:") for k in matching.blocking_keys("customer", records[5]))
     assert matching.full_name_blocks(records) == [[0, 1], [2, 3, 4]]  # Bo Kim: over the name-key limit
-    assert matching.block_limit("fx:ann|lee", 1000) == engine.NAME_BLOCK_SIZE
+    assert matching.block_limit("fx:ann|lee", 1000) == blocking.NAME_BLOCK_SIZE

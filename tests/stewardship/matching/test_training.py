@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from stewardship import domains, matching
-from stewardship.matching import engine
+from stewardship.matching import blocking
 from stewardship.matching.training import train
 
 GIVEN = ["anna", "ben", "carla", "dmitri", "emma", "farid", "greta", "hugo", "ines", "jonas", "karin", "liam"]
@@ -87,8 +87,8 @@ def test_every_kind_of_blocking_key_names_comparison_fields(domain):
         ]
     )
     kinds = {key.split(":", 1)[0] for r in records for key in matching.blocking_keys(domain, r)}
-    assert kinds <= set(engine.KEY_FIELDS[domain]), kinds - set(engine.KEY_FIELDS[domain])
-    for fields in engine.KEY_FIELDS[domain].values():
+    assert kinds <= set(blocking.KEY_FIELDS[domain]), kinds - set(blocking.KEY_FIELDS[domain])
+    for fields in blocking.KEY_FIELDS[domain].values():
         assert set(fields) <= set(matching.FIELDS[domain])
 
 
