@@ -1,4 +1,5 @@
 """One package per external system (erp, cdp, loyalty, commerce, webhook), a base class and a registry.
 
-Built by the sync issue; no connector exists yet.
+Connectors know nothing of Steward's domain: ``sync`` calls them with messages (``base.Message``) and records their
+outcomes. See connectors/README.md for adding one.
 """
