@@ -104,7 +104,7 @@ def _brand_words(brand: str | None, name: str | None) -> list[str]:
     title's first word (ERPs write "POLARSTERN BATH TOWEL"), or its second after a title ("DR. SOMMER HOODIE"). A
     brand with umlauts is known by them spelt out too ("Kaffeerösterei" = "KAFFEEROESTEREI")."""
     if not brand:
-        first = [w for w in norm.fold(name).split()[:2] if _brand_word(w) and not w.isdigit()]
+        first = [w for w in norm.fold(name).split()[:2] if brand_word(w) and not w.isdigit()]
         return first[:1]
     keys: list[str] = []
     for spelling in dict.fromkeys((brand, norm.umlauts_spelt_out(brand))):
@@ -116,11 +116,11 @@ def _brand_words(brand: str | None, name: str | None) -> list[str]:
             words = words[1:]
             keys.append("".join(words))
         if len(words) > 1:
-            keys += [w for w in (words[0], words[-1]) if _brand_word(w) and w not in _ARTICLES]
+            keys += [w for w in (words[0], words[-1]) if brand_word(w) and w not in _ARTICLES]
     return list(dict.fromkeys(keys))
 
 
-def _brand_word(word: str) -> bool:
+def brand_word(word: str) -> bool:
     """Long enough to block on: three letters, or two with a digit ("K2", "3M"); not "Dr" or "St"."""
     return len(word) >= 3 or (len(word) == 2 and any(ch.isdigit() for ch in word) and not word.isdigit())
 

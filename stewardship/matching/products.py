@@ -26,7 +26,7 @@ from .comparisons import (
     _string_levels,
     _string_match,
 )
-from .features import BRAND, CATEGORY, COLOUR, GTIN, GTIN_SLIP, QUANTITY, SIZE, SKU, TITLE, _brand_word
+from .features import BRAND, CATEGORY, COLOUR, GTIN, GTIN_SLIP, QUANTITY, SIZE, SKU, TITLE, brand_word
 
 
 def _colour(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
@@ -132,7 +132,7 @@ def _brand(a: Columns, b: Columns) -> tuple[np.ndarray, np.ndarray]:
     inside = np.zeros(len(x), dtype=bool)
     for i in np.flatnonzero(present & ~exact & ~similar):
         short, long_ = sorted((x[i], y[i]), key=len)
-        inside[i] = _brand_word(short) and short in long_
+        inside[i] = brand_word(short) and short in long_
     conditions = {BrandLevel.EXACT: exact, BrandLevel.SIMILAR: similar, BrandLevel.INSIDE: inside}
     return _levels(conditions, present, BrandLevel.DIFFERENT), sim
 

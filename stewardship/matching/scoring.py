@@ -91,7 +91,7 @@ class _Adjustments(Protocol):
 _ADJUSTMENTS: dict[str, _Adjustments] = {CUSTOMER: customers.adjustments, PRODUCT: products.adjustments}
 
 
-def _columns(domain: str, records: Sequence[Features], index: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def columns(domain: str, records: Sequence[Features], index: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The domain's feature columns as object arrays ("" where missing), optionally gathered by ``index``."""
     keys = _COLUMNS[domain]
     present = set().union(*(r.keys() for r in records)) if len(records) < 64 else keys
@@ -137,7 +137,7 @@ class Model:
         return {"prior": round(self.prior, 4), "levels": {k: [round(w, 4) for w in v] for k, v in self.levels.items()}}
 
 
-def _compare(domain: str, a: Columns, b: Columns) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def compare(domain: str, a: Columns, b: Columns) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Every comparison's level (-1: missing) and similarity for each pair."""
     levels, similarity = {}, {}
     for comparison in COMPARISONS[domain]:
@@ -158,7 +158,7 @@ def _evaluate(
     domain: str, a: Columns, b: Columns, weights: Mapping[str, float] | None, model: Model | None = None
 ) -> _Evaluation:
     model = model or Model.default(domain)
-    levels, similarity = _compare(domain, a, b)
+    levels, similarity = compare(domain, a, b)
     n = len(next(iter(a.values())))
     ev = _Evaluation(np.full(n, model.prior), levels, similarity, {}, {})
     groups: dict[str, np.ndarray] = {}
@@ -230,7 +230,7 @@ def score_pairs(
     chunk: int = 200_000,
 ) -> np.ndarray:
     """Match probabilities of the pairs (records[left[k]], records[right[k]]), vectorised; no explanations."""
-    cols = _columns(domain, records)
+    cols = columns(domain, records)
     out = np.empty(len(left), dtype=np.float64)
     for start in range(0, len(left), chunk):
         li, ri = left[start : start + chunk], right[start : start + chunk]
@@ -255,8 +255,8 @@ def score_many(
     upsert needs explanations only for the candidates it may queue."""
     if not others:
         return []
-    left = _columns(domain, [a], np.zeros(len(others), dtype=np.int64))
-    right = _columns(domain, others)
+    left = columns(domain, [a], np.zeros(len(others), dtype=np.int64))
+    right = columns(domain, others)
     ev = _evaluate(domain, left, right, weights, model)
     probabilities = _probability(ev.total)
     results = []

@@ -23,7 +23,7 @@ import numpy as np
 from .blocking import KEY_FIELDS, pair_candidates
 from .comparisons import Comparison
 from .features import Features
-from .scoring import COMPARISONS, Model, _columns, _compare
+from .scoring import COMPARISONS, Model, columns, compare
 
 MAX_BITS = 25.0
 # Differences that are different things by definition, not by statistics: another GTIN, size or colour is another
@@ -90,12 +90,12 @@ def train(
 ) -> Model:
     """A model for ``domain`` estimated from ``records`` and their blocked candidate pairs (``left``, ``right``)."""
     rng = np.random.default_rng(seed)
-    cols = _columns(domain, records)
+    cols = columns(domain, records)
     comparisons = COMPARISONS[domain]
     default = Model.default(domain)
 
     def levels_of(a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
-        return _compare(domain, {k: v[a] for k, v in cols.items()}, {k: v[b] for k, v in cols.items()})[0]
+        return compare(domain, {k: v[a] for k, v in cols.items()}, {k: v[b] for k, v in cols.items()})[0]
 
     def sample(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if len(a) <= max_pairs:
