@@ -47,7 +47,7 @@ NAME_BLOCK_SIZE = 50
 # Every record with a given and a family name is also filed under its exact full name. When the records under that
 # key belong to two golden records only, those are the only two customers with the name: when nothing else links them
 # (another email, phone and address: a move, a work address, a landline), they are queued for a steward all the same,
-# unless their scores say they are two people (below ``stewardship.matcher.NAMESAKE_FLOOR``: a different birth date,
+# unless their scores say they are two people (below ``policy.NAMESAKE_FLOOR``: a different birth date,
 # more values against) or a comparison does (one counting more against them than a move: ``two_people``). See
 # ``full_name_blocks``.
 FULL_NAME_KEY = "fx:"
