@@ -133,6 +133,12 @@ class SourceRecord(models.Model):
     source_updated_at = models.DateTimeField(help_text="The source's own updated_at for this record.")
     received_at = models.DateTimeField()
     content_hash = models.CharField(max_length=64)
+    erased_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when the customer was erased: the record is a tombstone, its values are gone and the source's "
+        "later records with this key are refused. Delete the tombstone to accept the key again.",
+    )
 
     class Meta:
         constraints = [
@@ -474,3 +480,68 @@ class ChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.golden_id}.{self.attribute} ({self.status})"
+
+
+class AccessKind(models.TextChoices):
+    VIEW = "view", "Viewed"
+    HISTORY = "history", "History read"
+    EXPORT = "export", "Exported"
+
+
+class AccessLogEntry(models.Model):
+    """One read of one customer's personal data by a user (API detail, history, export; the UI's golden and review
+    pages). Written with one insert; kept ``STEWARD_ACCESS_LOG_RETENTION_DAYS``."""
+
+    golden_id = models.UUIDField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150, help_text="Kept when the user is deleted.")
+    at = models.DateTimeField(db_index=True)
+    what = models.CharField(max_length=20, choices=AccessKind.choices)
+    correlation_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "access log entry"
+        verbose_name_plural = "access log"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["golden_id", "-at"], name="access_log_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.what} {self.golden_id} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class PrivacyRequestKind(models.TextChoices):
+    EXPORT = "export", "Subject access (export)"
+    ERASURE = "erasure", "Erasure"
+
+
+class PrivacyRequestStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class PrivacyRequest(models.Model):
+    """A data subject's request, as the privacy officer recorded it. An erasure is complete once every connector has
+    received its erase delivery (``outcome``: per connector, that delivery's status); it fails when one is a dead
+    letter (replaying it reopens the request)."""
+
+    kind = models.CharField(max_length=20, choices=PrivacyRequestKind.choices)
+    subject = models.UUIDField(help_text="The golden customer id the request is about (its survivor when merged).")
+    reason = models.CharField(max_length=500, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    received_at = models.DateTimeField()
+    due_at = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=20, choices=PrivacyRequestStatus.choices, default=PrivacyRequestStatus.OPEN)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(null=True, blank=True, help_text="The erasure's golden version.")
+    outcome = models.JSONField(
+        default=dict, blank=True, help_text='Per connector: {"status", "delivery", "error"} of its erase delivery.'
+    )
+    correlation_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["status", "due_at"], name="privacy_request_open")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject} ({self.status})"

@@ -13,9 +13,15 @@ from rest_framework.request import Request
 STEWARD = "steward"  # works the review queue, edits golden records, replays deliveries
 APPROVER = "approver"  # decides other users' change requests (maker-checker)
 ADMIN = "admin"  # the Django admin: sources, keys, rules, connectors, users
+PRIVACY = "privacy"  # subject requests: export, erasure, the privacy requests and the access log
+VIEWER = "viewer"  # reads golden records, history, the review queue and sync health, personal data masked
 
-ALL = (STEWARD, APPROVER, ADMIN)
+ALL = (STEWARD, APPROVER, ADMIN, PRIVACY, VIEWER)
 STAFF = frozenset(ALL)
+#: Who reads golden records, their history, the review queue and sync health: every role.
+READERS = STAFF
+#: Who sees personal data in full (``stewardship.privacy``); other readers see it masked.
+FULL_VIEW = frozenset({STEWARD, APPROVER, PRIVACY})
 
 
 def user_roles(user: Any) -> frozenset[str]:
@@ -38,6 +44,19 @@ def is_steward(user: Any) -> bool:
 
 def is_approver(user: Any) -> bool:
     return APPROVER in user_roles(user)
+
+
+def is_privacy_officer(user: Any) -> bool:
+    return PRIVACY in user_roles(user)
+
+
+def is_reader(user: Any) -> bool:
+    return bool(user_roles(user) & READERS)
+
+
+def sees_personal_data(user: Any) -> bool:
+    """Whether a user sees personal values in full; a reader without one of these roles sees them masked."""
+    return bool(user_roles(user) & FULL_VIEW)
 
 
 def acting_user(request: HttpRequest | Request) -> User:
