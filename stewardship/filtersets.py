@@ -13,6 +13,9 @@ from .models import (
     Domain,
     GoldenRecord,
     MatchCandidate,
+    PrivacyRequest,
+    PrivacyRequestKind,
+    PrivacyRequestStatus,
     SourceRecord,
 )
 
@@ -131,4 +134,17 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = ChangeRequest
+        fields: list[str] = []
+
+
+class PrivacyRequestFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=PrivacyRequestKind.choices)
+    status = django_filters.ChoiceFilter(choices=PrivacyRequestStatus.choices)
+    due = django_filters.IsoDateTimeFromToRangeFilter(
+        field_name="due_at", help_text="due_before / due_after: ISO 8601 timestamps (due_before=now: overdue)."
+    )
+    subject = django_filters.UUIDFilter()
+
+    class Meta:
+        model = PrivacyRequest
         fields: list[str] = []

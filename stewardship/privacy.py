@@ -63,6 +63,22 @@ def masked(domain: str, attributes: Mapping[str, Any]) -> dict[str, Any]:
     return {k: mask(k, v) if is_personal(domain, k) else v for k, v in attributes.items()}
 
 
+#: Match explanations compare the address lines as one field.
+_EXPLAINED_TOGETHER = {"address": "address_line1"}
+
+
+def masked_explanation(domain: str, explanation: list[Any]) -> list[Any]:
+    """A match candidate's explanation (``[{"field", "a", "b", ...}]``) with the personal values masked."""
+    out = []
+    for entry in explanation:
+        field = str(entry.get("field")) if isinstance(entry, Mapping) else ""
+        name = _EXPLAINED_TOGETHER.get(field, field)
+        if name and is_personal(domain, name):
+            entry = {**entry, "a": mask(name, entry.get("a")), "b": mask(name, entry.get("b"))}
+        out.append(entry)
+    return out
+
+
 def masked_changes(domain: str, changes: Mapping[str, Any]) -> dict[str, Any]:
     """A version's ``{attribute: {"before", "after"}}`` with the personal values masked."""
     out: dict[str, Any] = {}

@@ -12,6 +12,14 @@ A publisher is any object (a module will do) with:
   again); ``prefetched``: what ``prefetch`` read, when the caller read it in this transaction.
 - ``prefetch(domain) -> db.Part``: what publishing a domain's versions reads (its subscriptions), for a caller that
   reads its configuration in one statement (ingest, with the source's lock).
+
+A publisher keeps copies of what it delivers, so it takes part in a data subject's requests (``services.privacy``):
+
+- ``subject_deliveries(golden_ids) -> list[dict]``: what it holds and sent of these golden records (a subject export);
+- ``subject_redact(golden_ids)``: forget their personal values, keeping what an erase delivery needs (the golden id and
+  source keys), in the caller's transaction;
+- ``erasure_outcome(golden_id, version) -> dict``: per downstream system, how the erase delivery of that version
+  stands (``{"status", "delivery", "error"}``; ``status`` one of pending, delivered, dead).
 """
 
 from __future__ import annotations
@@ -46,6 +54,12 @@ class Publisher(Protocol):
 
     def prefetch(self, domain: str) -> db.Part[Any]: ...
 
+    def subject_deliveries(self, golden_ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]: ...
+
+    def subject_redact(self, golden_ids: Sequence[uuid.UUID]) -> object: ...
+
+    def erasure_outcome(self, golden_id: uuid.UUID, version: int) -> dict[str, dict[str, Any]]: ...
+
 
 @functools.cache
 def publisher() -> Publisher:
@@ -62,3 +76,15 @@ def publish(versions: Sequence[GoldenVersion], *, prefetched: Any = None, known:
 
 def prefetch(domain: str) -> db.Part[Any]:
     return publisher().prefetch(domain)
+
+
+def subject_deliveries(golden_ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
+    return publisher().subject_deliveries(golden_ids)
+
+
+def subject_redact(golden_ids: Sequence[uuid.UUID]) -> None:
+    publisher().subject_redact(golden_ids)
+
+
+def erasure_outcome(golden_id: uuid.UUID, version: int) -> dict[str, dict[str, Any]]:
+    return publisher().erasure_outcome(golden_id, version)

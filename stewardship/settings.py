@@ -201,7 +201,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["stewardship.api.permissions.IsStaffRole"],
+    "DEFAULT_PERMISSION_CLASSES": ["stewardship.api.permissions.IsReader"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "stewardship.api.pagination.GoldenCursorPagination",
     "PAGE_SIZE": 50,
@@ -264,6 +264,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {"task": "stewardship.tasks.idempotency_keys_purge", "schedule": 3600.0},
     "sync-sweep": {"task": "sync.tasks.sweep", "schedule": float(envint("STEWARD_SYNC_SWEEP_SECONDS", 5))},
+    "purge-access-log": {"task": "stewardship.tasks.access_log_purge", "schedule": 86400.0},
+    "purge-sync-payloads": {"task": "sync.tasks.payloads_purge", "schedule": 3600.0},
 }
 # Redis restores a task whose worker died without acking after this long; the sync sweeper (lease and requeue
 # below) already recovers deliveries sooner, so this only bounds duplicate work.
@@ -281,6 +283,14 @@ STEWARD_SYNC_REQUEUE_SECONDS = envint("STEWARD_SYNC_REQUEUE_SECONDS", 60)
 STEWARD_RATE_LIMIT_REDIS_URL = env(
     "STEWARD_RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
 )
+
+# --- Privacy (docs/privacy.md) ---
+# A subject request is due this many days after it is received (GDPR: one month).
+STEWARD_PRIVACY_REQUEST_DUE_DAYS = envint("STEWARD_PRIVACY_REQUEST_DUE_DAYS", 30)
+# Who read whose personal data is kept this long (beat, daily).
+STEWARD_ACCESS_LOG_RETENTION_DAYS = envint("STEWARD_ACCESS_LOG_RETENTION_DAYS", 730)
+# Delivered outbox payloads and attempt excerpts lose their personal values after this long (beat, hourly).
+STEWARD_SYNC_PAYLOAD_RETENTION_DAYS = envint("STEWARD_SYNC_PAYLOAD_RETENTION_DAYS", 30)
 
 # --- Logging: every line carries the request's correlation id ---
 LOGGING = {

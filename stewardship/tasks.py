@@ -25,3 +25,9 @@ def rematch_blocks(domain: str, keys: list[str]) -> dict[str, int]:
 @shared_task(name="stewardship.tasks.refeature_records")
 def refeature_records(domain: str, record_ids: list[int]) -> int:
     return rematch.source_records_refeature(domain=domain, record_ids=record_ids)
+
+
+@shared_task(name="stewardship.tasks.access_log_purge")
+def access_log_purge() -> int:
+    """Forget access-log rows older than the retention period."""
+    return services.access_log_purge(older_than=timedelta(days=settings.STEWARD_ACCESS_LOG_RETENTION_DAYS))

@@ -139,6 +139,12 @@ class OutboxEvent(models.Model):
     origin_source = models.ForeignKey(SourceSystem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     correlation_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    redacted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the payload lost its personal values (the customer was erased, or the retention period ran "
+        "out after delivery): only the golden id, version, status and source keys are left.",
+    )
 
     class Meta:
         ordering = ["created_at"]

@@ -21,6 +21,10 @@ from stewardship.publishing import Known
 
 from .dispatch import enqueue
 from .models import STATE_KINDS, Connector, Delivery, DeliveryStatus, OutboxEvent, Subscription
+from .subjects import erasure_outcome, subject_deliveries, subject_redact
+
+# The rest of the publisher's interface (stewardship.publishing): a data subject's requests.
+__all__ = ["erasure_outcome", "prefetch", "publish", "subject_deliveries", "subject_redact"]
 
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1c0b0e-5d7e-4f7b-9a53-2f6f3f0f5e11")
 

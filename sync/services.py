@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from stewardship import db
 from stewardship.errors import Conflict, NotFound
+from stewardship.services import privacy_requests_refresh
 
 from .dispatch import enqueue
 from .models import AttemptOutcome, Connector, Delivery, DeliveryAttempt, DeliveryStatus
@@ -55,6 +56,8 @@ def deliveries_sweep(*, limit: int = 5000) -> SweepResult:
             result.dead += out_of_attempts
         db.bulk_update(lost, ["status", "last_error", "lease_until", "next_attempt_at", "queued_at"])
         db.bulk_insert(attempts)
+        if erased := {d.golden_id for d in lost if d.kind == "erased" and d.status == DeliveryStatus.DEAD}:
+            privacy_requests_refresh(subjects=erased)
     stale_queue = now - timedelta(seconds=settings.STEWARD_SYNC_REQUEUE_SECONDS)
     with transaction.atomic():
         due = list(
@@ -133,3 +136,5 @@ def _replay(deliveries: Iterable[Delivery], user: User) -> None:
     db.bulk_update(rows, ["status", "attempts", "next_attempt_at", "queued_at", "replayed_by", "replayed_at"])
     ids = [d.pk for d in sorted(rows, key=lambda d: (d.connector_id, str(d.golden_id), d.version))]
     transaction.on_commit(lambda: enqueue(ids))
+    if erased := {d.golden_id for d in rows if d.kind == "erased"}:
+        privacy_requests_refresh(subjects=erased)  # a failed erasure is open again

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
-from . import services, worker
+from . import services, subjects, worker
 from .dispatch import DELIVER
 
 
@@ -21,3 +24,10 @@ def deliver(delivery_ids: list[int]) -> dict[str, int]:
 def sweep() -> dict[str, int]:
     """Beat: recover deliveries of lost workers and re-queue those due (retries, tasks lost with the broker)."""
     return asdict(services.deliveries_sweep())
+
+
+@shared_task(name="sync.tasks.payloads_purge")
+def payloads_purge() -> int:
+    """Beat: delivered payloads older than the retention period lose their personal values."""
+    days = settings.STEWARD_SYNC_PAYLOAD_RETENTION_DAYS
+    return subjects.payloads_purge(older_than=timezone.now() - timedelta(days=days))

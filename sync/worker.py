@@ -31,6 +31,7 @@ from connectors.http import TransportError
 from connectors.registry import connector_class
 from stewardship import correlation, db
 from stewardship.models import ConsentState, ConsentStatus
+from stewardship.services import privacy_requests_refresh
 
 from .backoff import retry_delay
 from .dispatch import enqueue
@@ -167,6 +168,8 @@ def deliveries_process(*, delivery_ids: Sequence[int]) -> BatchResult:
     for connector_id, group in groups.items():
         _process_group(connectors[connector_id], group, result)
     _release_successors(claimed)
+    if erased := {d.golden_id for d in claimed if d.kind == "erased"}:
+        privacy_requests_refresh(subjects=erased)  # an erasure is complete when every system has erased
     return result
 
 

@@ -27,3 +27,17 @@ class RequestCursorPagination(CursorPagination):
     ordering = ("-requested_at", "-id")
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class AccessLogCursorPagination(CursorPagination):
+    ordering = ("-at", "-id")
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class PrivacyRequestCursorPagination(CursorPagination):
+    """Privacy requests: the soonest due first."""
+
+    ordering = ("due_at", "id")
+    page_size_query_param = "page_size"
+    max_page_size = 500

@@ -1,4 +1,6 @@
-"""Who may call what. Roles are Django groups (``stewardship.roles``; superusers pass everywhere)."""
+"""Who may call what: one permission per kind of action, the same roles the UI checks (``stewardship.roles``;
+superusers hold every role). DRF checks a view's permissions before it looks anything up, so a caller without the
+role gets 403 whether or not the object exists."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from ..roles import user_roles
+from ..roles import APPROVER, PRIVACY, READERS, STEWARD, user_roles
 from .authentication import SourcePrincipal
 
 
@@ -15,26 +17,52 @@ def is_source(request: Request) -> bool:
     return isinstance(request.user, SourcePrincipal)
 
 
-class IsStaffRole(BasePermission):
-    """A signed-in user with a Steward role. The default for every endpoint."""
-
-    message = "A steward, approver or admin role is required."
+class _HasRole(BasePermission):
+    roles: frozenset[str] = frozenset()
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return bool(user_roles(request.user))
+        return bool(user_roles(request.user) & self.roles)
 
 
-class IsStaffRoleOrSource(BasePermission):
-    """Golden-record reads: stewards, and source systems (which read golden records and their own keys)."""
+class IsReader(_HasRole):
+    """Any role: reads golden records, history, the review queue, change requests and sync health. The default."""
 
-    message = "A steward role or a source system API key is required."
+    roles = READERS
+    message = "A Steward role is required."
+
+
+class IsSteward(_HasRole):
+    """Stewards' actions: review decisions, unmerge, change requests, replays."""
+
+    roles = frozenset({STEWARD})
+    message = "The steward role is required."
+
+
+class IsApprover(_HasRole):
+    """Deciding other users' change requests."""
+
+    roles = frozenset({APPROVER})
+    message = "The approver role is required."
+
+
+class IsPrivacyOfficer(_HasRole):
+    """A data subject's requests: export, erasure, privacy requests and the access log."""
+
+    roles = frozenset({PRIVACY})
+    message = "The privacy role is required."
+
+
+class IsReaderOrSource(BasePermission):
+    """Golden-record reads: readers, and source systems (which read their own customers and every product)."""
+
+    message = "A Steward role or a source system API key is required."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return is_source(request) or bool(user_roles(request.user))
+        return is_source(request) or bool(user_roles(request.user) & READERS)
 
 
 class IsPathSource(BasePermission):
-    """``/sources/{source}/...``: a source system acts only as itself. Stewards may read (not write)."""
+    """``/sources/{source}/...``: a source system acts only as itself. Readers may read (not write)."""
 
     message = "A source system can only act as itself."
 
@@ -42,4 +70,4 @@ class IsPathSource(BasePermission):
         principal = request.user
         if isinstance(principal, SourcePrincipal):
             return principal.source.code == view.kwargs.get("source")
-        return request.method in ("GET", "HEAD", "OPTIONS") and bool(user_roles(request.user))
+        return request.method in ("GET", "HEAD", "OPTIONS") and bool(user_roles(request.user) & READERS)

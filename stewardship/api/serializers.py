@@ -9,7 +9,18 @@ from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import ChangeRequest, ConsentState, GoldenRecord, GoldenVersion, MatchCandidate, SourceRecord
+from .. import privacy
+from ..models import (
+    AccessLogEntry,
+    ChangeRequest,
+    ConsentState,
+    GoldenRecord,
+    GoldenVersion,
+    MatchCandidate,
+    PrivacyRequest,
+    SourceRecord,
+    SourceSystem,
+)
 from ..services.ingest import MAX_SOURCE_KEY
 
 
@@ -68,10 +79,25 @@ class RecordResultSerializer(serializers.Serializer):
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))  # type: ignore[assignment]
     warnings = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
     reason = serializers.CharField(required=False, help_text="Why a record is unchanged (stale, no change).")
+    code = serializers.CharField(
+        required=False, help_text="A rejection's stable code: erased (the key is a tombstone)."
+    )
 
 
 class BatchResultSerializer(serializers.Serializer):
     results = RecordResultSerializer(many=True)
+
+
+def _masked(serializer: serializers.BaseSerializer[Any]) -> bool:
+    """Whether the reader sees personal values masked (``roles.sees_personal_data``; the view says so in the
+    serializer's context)."""
+    return bool(serializer.context.get("masked"))
+
+
+def _reading_source(serializer: serializers.BaseSerializer[Any]) -> SourceSystem | None:
+    """The source system reading, when it is one: it sees its own source keys only."""
+    source: SourceSystem | None = serializer.context.get("source")
+    return source
 
 
 class ProvenanceSerializer(serializers.Serializer):
@@ -125,6 +151,20 @@ class GoldenRecordSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    def to_representation(self, instance: GoldenRecord) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if _masked(self):
+            data["attributes"] = privacy.masked(instance.domain, data["attributes"])
+        source = _reading_source(self)
+        if source is not None:
+            # A source system sees its own keys, and where each value came from without other systems' keys.
+            data["sources"] = [ref for ref in data["sources"] if ref["source"] == source.code]
+            data["provenance"] = {
+                name: {k: v for k, v in p.items() if k in ("source", "updated_at")}
+                for name, p in data["provenance"].items()
+            }
+        return data
+
     @extend_schema_field(ConsentSerializer(many=True))
     def get_consents(self, golden: GoldenRecord) -> list[dict[str, Any]]:
         if golden.domain != "customer":
@@ -141,6 +181,12 @@ class GoldenVersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = GoldenVersion
         fields = ["version", "reason", "changes", "actor", "correlation_id", "note", "created_at"]
+
+    def to_representation(self, instance: GoldenVersion) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if _masked(self):
+            data["changes"] = privacy.masked_changes(self.context["domain"], data["changes"])
+        return data
 
 
 class SourceRecordSerializer(serializers.ModelSerializer):
@@ -160,7 +206,14 @@ class SourceRecordSerializer(serializers.ModelSerializer):
             "attributes",
             "warnings",
             "content_hash",
+            "erased_at",
         ]
+
+    def to_representation(self, instance: SourceRecord) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if _masked(self):
+            data["attributes"] = privacy.masked(instance.domain, data["attributes"])
+        return data
 
 
 class MatchCandidateSerializer(serializers.ModelSerializer):
@@ -198,6 +251,12 @@ class MatchCandidateSerializer(serializers.ModelSerializer):
 
     def get_etag(self, candidate: MatchCandidate) -> str:
         return f'"{candidate.golden_a.version}.{candidate.golden_b.version}"'
+
+    def to_representation(self, instance: MatchCandidate) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if _masked(self):
+            data["explanation"] = privacy.masked_explanation(instance.domain, data["explanation"])
+        return data
 
 
 class MergeInSerializer(serializers.Serializer):
@@ -250,6 +309,13 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
     def get_current_value(self, request: ChangeRequest) -> Any:
         return request.golden.attributes.get(request.attribute)
 
+    def to_representation(self, instance: ChangeRequest) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        if _masked(self) and privacy.is_personal(instance.golden.domain, instance.attribute):
+            data["value"] = privacy.mask(instance.attribute, data["value"])
+            data["current_value"] = privacy.mask(instance.attribute, data["current_value"])
+        return data
+
 
 class ChangeRequestInSerializer(serializers.Serializer):
     golden_id = serializers.UUIDField()
@@ -266,3 +332,48 @@ class ChangeRequestInSerializer(serializers.Serializer):
 
 class DecisionInSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class EraseInSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=500, help_text="Why the customer is erased (the request's reference, the legal ground)."
+    )
+
+
+class PrivacyRequestSerializer(serializers.ModelSerializer):
+    requested_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    outcome = serializers.DictField(
+        child=serializers.DictField(),
+        help_text='Per connector, its erase delivery: {"status": pending | delivered | dead, "delivery", "error"}.',
+    )
+
+    class Meta:
+        model = PrivacyRequest
+        fields = [
+            "id",
+            "kind",
+            "subject",
+            "reason",
+            "status",
+            "requested_by",
+            "received_at",
+            "due_at",
+            "completed_at",
+            "version",
+            "outcome",
+            "correlation_id",
+        ]
+
+
+class PrivacyRequestAnswerSerializer(serializers.Serializer):
+    privacy_request = PrivacyRequestSerializer()
+
+
+class AccessLogEntrySerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="username")
+
+    class Meta:
+        model = AccessLogEntry
+        fields = ["id", "user", "at", "golden_id", "what", "correlation_id"]

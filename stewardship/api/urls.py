@@ -9,6 +9,7 @@ router.register("customers", views.CustomerViewSet, basename="customer")
 router.register("products", views.ProductViewSet, basename="product")
 router.register("match-candidates", views.MatchCandidateViewSet, basename="match-candidate")
 router.register("change-requests", views.ChangeRequestViewSet, basename="change-request")
+router.register("privacy-requests", views.PrivacyRequestViewSet, basename="privacy-request")
 
 urlpatterns = [
     path(

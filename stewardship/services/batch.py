@@ -33,6 +33,7 @@ class RecordResult:
     errors: Errors = field(default_factory=dict)
     warnings: Errors = field(default_factory=dict)
     reason: str | None = None
+    code: str | None = None  # a rejection's stable code, when its errors have one (``erased``)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -44,6 +45,8 @@ class RecordResult:
         }
         if self.reason:
             data["reason"] = self.reason
+        if self.code:
+            data["code"] = self.code
         return data
 
 
@@ -66,6 +69,16 @@ def batch_answer(
         with transaction.atomic():
             apply(incoming, results)
     return [r for r in results if r is not None]
+
+
+def erased(source_key: str) -> RecordResult:
+    """The answer to an item whose customer was erased: the key is a tombstone, nothing of the item is stored."""
+    return RecordResult(
+        source_key,
+        REJECTED,
+        errors={"source_key": ["This customer was erased: records with this key are not accepted."]},
+        code="erased",
+    )
 
 
 def not_an_object(item: Any, what: str) -> RecordResult | None:

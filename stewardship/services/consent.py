@@ -32,6 +32,7 @@ from .batch import (
     UNCHANGED,
     RecordResult,
     batch_answer,
+    erased,
     not_an_object,
     source_key_read,
     timestamp_read,
@@ -93,11 +94,15 @@ def _wins(status: str, captured_at: datetime, state: ConsentState | None) -> boo
 
 def _apply(source: SourceSystem, incoming: list[_ConsentIncoming], results: list[RecordResult | None]) -> None:
     db.advisory_xact_locks("source", [str(source.pk)])  # the lock ingest takes: one writer per source
-    golden_of = dict(
-        SourceRecord.objects.filter(
-            source=source, domain=domains.CUSTOMER, source_key__in={e.source_key for e in incoming}
-        ).values_list("source_key", "golden_id")
-    )
+    golden_of: dict[str, uuid.UUID] = {}
+    tombstones: set[str] = set()
+    for source_key, golden_of_key, erased_at in SourceRecord.objects.filter(
+        source=source, domain=domains.CUSTOMER, source_key__in={e.source_key for e in incoming}
+    ).values_list("source_key", "golden_id", "erased_at"):
+        if erased_at is None:
+            golden_of[source_key] = golden_of_key
+        else:
+            tombstones.add(source_key)
     golden_ids = set(golden_of.values())
     goldens = {
         g.id: g for g in GoldenRecord.objects.select_for_update(no_key=True).filter(id__in=golden_ids).order_by("id")
@@ -107,6 +112,9 @@ def _apply(source: SourceSystem, incoming: list[_ConsentIncoming], results: list
     cid = correlation.get()
     for event in sorted(incoming, key=lambda e: e.captured_at):
         golden_id = golden_of.get(event.source_key)
+        if event.source_key in tombstones:
+            results[event.index] = erased(event.source_key)
+            continue
         if golden_id is None:
             results[event.index] = RecordResult(
                 event.source_key, REJECTED, errors={"source_key": ["No customer with this key from this source."]}

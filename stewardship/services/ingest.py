@@ -41,6 +41,7 @@ from .batch import (
     UPDATED,
     RecordResult,
     batch_answer,
+    erased,
     not_an_object,
     source_key_read,
     timestamp_read,
@@ -134,6 +135,12 @@ class _Config:
 def _apply(source: SourceSystem, domain: str, incoming: list[_Incoming], results: list[RecordResult | None]) -> None:
     config = _lock(source, domain)
     stored = _stored(source, domain, incoming)
+    tombstones = {key for key, sr in stored.items() if sr.erased_at is not None}
+    if tombstones:
+        for rec in incoming:
+            if rec.source_key in tombstones:
+                results[rec.index] = erased(rec.source_key)
+        incoming = [rec for rec in incoming if rec.source_key not in tombstones]
     matcher, rematched = _matcher(domain, incoming, stored, config.thresholds)
     batch = _Batch(source, domain, stored, matcher, rematched, results)
     for record in incoming:

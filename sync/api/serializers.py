@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
+
+from stewardship import privacy
 
 from ..models import Delivery, DeliveryAttempt
 
@@ -46,6 +50,21 @@ class DeliveryDetailSerializer(DeliverySerializer):
 
     class Meta(DeliverySerializer.Meta):
         fields = [*DeliverySerializer.Meta.fields, "payload", "attempt_rows"]
+
+    def to_representation(self, instance: Delivery) -> dict[str, Any]:
+        """A reader who may not see personal data in full (``masked`` in the context) sees the payload's values
+        masked, and not what was sent or answered (which quotes them)."""
+        data: dict[str, Any] = super().to_representation(instance)
+        if self.context.get("masked"):
+            payload = dict(data["payload"] or {})
+            payload["attributes"] = privacy.masked(instance.domain, payload.get("attributes") or {})
+            payload["changes"] = privacy.masked_changes(instance.domain, payload.get("changes") or {})
+            data["payload"] = payload
+            data["attempt_rows"] = [
+                {**a, "request": privacy.DOT if a["request"] else "", "response": privacy.DOT if a["response"] else ""}
+                for a in data["attempt_rows"]
+            ]
+        return data
 
 
 class BulkReplayResultSerializer(serializers.Serializer):

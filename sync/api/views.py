@@ -11,7 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from stewardship.api.permissions import IsStaffRole
+from stewardship.api.permissions import IsReader, IsSteward
+from stewardship.api.views import ReaderContextMixin
 from stewardship.roles import acting_user
 
 from .. import services
@@ -26,11 +27,11 @@ class DeliveryCursorPagination(CursorPagination):
     max_page_size = 500
 
 
-class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
+class DeliveryViewSet(ReaderContextMixin, viewsets.ReadOnlyModelViewSet):
     """Deliveries of outbox events to connectors, newest first. Filter by status (repeatable), connector, domain,
     golden_id, event_type and age."""
 
-    permission_classes = [IsStaffRole]
+    permission_classes = [IsReader]
     lookup_value_regex = r"\d+"
     filterset_class = DeliveryFilterSet
     pagination_class = DeliveryCursorPagination
@@ -45,15 +46,15 @@ class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
         return DeliveryDetailSerializer if self.action in ("retrieve", "replay") else DeliverySerializer
 
     @extend_schema(request=None, responses=DeliveryDetailSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[IsSteward])
     def replay(self, request: Request, pk: str) -> Response:
         """Send a dead delivery again, with the same idempotency key. 409 if it is not dead, or if a newer version
         of the record has been delivered to that connector since."""
         delivery = services.delivery_replay(delivery_id=int(pk), user=acting_user(request))
-        return Response(DeliveryDetailSerializer(self.get_queryset().get(pk=delivery.pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=delivery.pk)).data)
 
     @extend_schema(request=None, responses=BulkReplayResultSerializer, operation_id="sync_deliveries_replay_matching")
-    @action(detail=False, methods=["post"], url_path="replay")
+    @action(detail=False, methods=["post"], url_path="replay", permission_classes=[IsSteward])
     def replay_many(self, request: Request) -> Response:
         """Replay every dead delivery that matches the query-string filters (the same as the list's)."""
         deliveries = self.filter_queryset(Delivery.objects.all())
