@@ -16,8 +16,9 @@ A publisher is any object (a module will do) with:
 A publisher keeps copies of what it delivers, so it takes part in a data subject's requests (``services.privacy``):
 
 - ``subject_deliveries(golden_ids) -> list[dict]``: what it holds and sent of these golden records (a subject export);
-- ``subject_redact(golden_ids)``: forget their personal values, keeping what an erase delivery needs (the golden id and
-  source keys), in the caller's transaction;
+- ``subject_redact(golden_ids, *, related, values)``: forget their personal values, keeping what an erase delivery
+  needs (the golden id and source keys), and the ``values`` wherever ``related`` golden records' copies hold them, in
+  the caller's transaction;
 - ``erasure_outcome(golden_id, version) -> dict``: per downstream system, how the erase delivery of that version
   stands (``{"status", "delivery", "error"}``; ``status`` one of pending, delivered, dead).
 """
@@ -56,7 +57,9 @@ class Publisher(Protocol):
 
     def subject_deliveries(self, golden_ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]: ...
 
-    def subject_redact(self, golden_ids: Sequence[uuid.UUID]) -> object: ...
+    def subject_redact(
+        self, golden_ids: Sequence[uuid.UUID], *, related: Sequence[uuid.UUID], values: frozenset[str]
+    ) -> object: ...
 
     def erasure_outcome(self, golden_id: uuid.UUID, version: int) -> dict[str, dict[str, Any]]: ...
 
@@ -82,8 +85,10 @@ def subject_deliveries(golden_ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
     return publisher().subject_deliveries(golden_ids)
 
 
-def subject_redact(golden_ids: Sequence[uuid.UUID]) -> None:
-    publisher().subject_redact(golden_ids)
+def subject_redact(
+    golden_ids: Sequence[uuid.UUID], *, related: Sequence[uuid.UUID] = (), values: frozenset[str] = frozenset()
+) -> None:
+    publisher().subject_redact(golden_ids, related=related, values=values)
 
 
 def erasure_outcome(golden_id: uuid.UUID, version: int) -> dict[str, dict[str, Any]]:

@@ -3,6 +3,7 @@ it, and how the erase deliveries stand. Also the retention of delivered payloads
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -65,12 +66,24 @@ def _redact_events(events: Sequence[OutboxEvent], now: datetime) -> None:
     OutboxEvent.objects.bulk_update(events, ["payload", "redacted_at"], batch_size=500)
 
 
-def subject_redact(golden_ids: Sequence[uuid.UUID]) -> None:
+def subject_redact(
+    golden_ids: Sequence[uuid.UUID], *, related: Sequence[uuid.UUID] = (), values: frozenset[str] = frozenset()
+) -> None:
     """Forget what the outbox holds of these golden records: payloads keep only ``KEPT``, attempts lose what was sent
     and answered, errors (which quote replies) are emptied. Deliveries not yet made are superseded: the erase
-    delivery that follows carries all a system needs, and nothing personal is left to send."""
+    delivery that follows carries all a system needs, and nothing personal is left to send. Of the ``related`` golden
+    records (others that held some of the subject's values for a while), the payloads holding one of ``values`` are
+    redacted the same way."""
     now = timezone.now()
-    _redact_events(list(OutboxEvent.objects.filter(golden_id__in=golden_ids, redacted_at__isnull=True)), now)
+    events = list(OutboxEvent.objects.filter(golden_id__in=golden_ids, redacted_at__isnull=True))
+    if related and values:
+        lowered = [v.lower() for v in values]
+        events += [
+            e
+            for e in OutboxEvent.objects.filter(golden_id__in=related, redacted_at__isnull=True)
+            if any(v in json.dumps(e.payload, ensure_ascii=False).lower() for v in lowered)
+        ]
+    _redact_events(events, now)
     DeliveryAttempt.objects.filter(delivery__golden_id__in=golden_ids).update(request="", response="", error="")
     Delivery.objects.filter(golden_id__in=golden_ids).exclude(last_error="").update(last_error="")
     Delivery.objects.filter(golden_id__in=golden_ids, status__in=(DeliveryStatus.PENDING, DeliveryStatus.DEAD)).update(

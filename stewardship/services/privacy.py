@@ -273,9 +273,9 @@ def _scrubbed(text: str, values: frozenset[str]) -> str:
     return text
 
 
-def _others_history_redact(ids: Sequence[uuid.UUID], records: Sequence[SourceRecord], values: frozenset[str]) -> None:
-    """Golden records that once held one of the subject's source records (unmerged since) or were compared with
-    them: their history loses the subject's values, and only those."""
+def _related(ids: Sequence[uuid.UUID], records: Sequence[SourceRecord]) -> set[uuid.UUID]:
+    """Golden records that once held one of the subject's source records (unmerged since) or were compared with them:
+    their copies may hold some of the subject's values."""
     related = {r.previous_golden_id for r in records if r.previous_golden_id} | {
         g
         for pair in MatchCandidate.objects.filter(Q(golden_a__in=ids) | Q(golden_b__in=ids)).values_list(
@@ -283,7 +283,11 @@ def _others_history_redact(ids: Sequence[uuid.UUID], records: Sequence[SourceRec
         )
         for g in pair
     }
-    related -= set(ids)
+    return related - set(ids)
+
+
+def _others_history_redact(related: set[uuid.UUID], values: frozenset[str]) -> None:
+    """The related golden records' history loses the subject's values, and only those."""
     versions = list(GoldenVersion.objects.filter(golden__in=related))
     changed = []
     for v in versions:
@@ -331,7 +335,8 @@ def customer_erase(*, golden_id: uuid.UUID | str, user: User, reason: str) -> Pr
         for v in versions:
             v.changes, v.note = redacted_changes(domains.CUSTOMER, v.changes), _scrubbed(v.note, values)
         GoldenVersion.objects.bulk_update(versions, ["changes", "note"], batch_size=500)
-        _others_history_redact(ids, records, values)
+        related = _related(ids, records)
+        _others_history_redact(related, values)
 
         # Source records become tombstones: the key stays, nothing else.
         BlockingKey.objects.filter(record__in=records).delete()
@@ -347,7 +352,7 @@ def customer_erase(*, golden_id: uuid.UUID | str, user: User, reason: str) -> Pr
         MatchCandidate.objects.filter(pairs, status=CandidateStatus.PENDING).update(status=CandidateStatus.SUPERSEDED)
         MatchCandidate.objects.filter(pairs).update(explanation=[])
         _idempotency_scrub(records, ids)
-        publishing.subject_redact(ids)
+        publishing.subject_redact(ids, related=sorted(related, key=str), values=values)
 
         for g in goldens:
             g.attributes, g.provenance = {}, {}
