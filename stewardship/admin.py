@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from . import services
 from .models import (
+    AccessLogEntry,
     ApiKey,
     AttributeLock,
     ChangeRequest,
@@ -23,6 +24,7 @@ from .models import (
     MatchSettings,
     NotAMatch,
     OwnershipRule,
+    PrivacyRequest,
     SourceRecord,
     SourceSystem,
 )
@@ -133,13 +135,49 @@ class GoldenRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return queryset.distinct() if search_term else queryset, False
 
 
+class ErasedFilter(admin.SimpleListFilter):
+    title = "erased"
+    parameter_name = "erased"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Tombstones (customer erased)"), ("no", "Not erased")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(erased_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(SourceRecord)
 class SourceRecordAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["source_key", "source", "domain", "golden", "source_updated_at", "received_at"]
-    list_filter = ["domain", "source"]
+    list_display = ["source_key", "source", "domain", "golden", "source_updated_at", "received_at", "erased_at"]
+    list_filter = ["domain", "source", ErasedFilter]
     search_fields = ["source_key", "golden__id"]
     list_select_related = ["source"]
     readonly_fields = [f.name for f in SourceRecord._meta.fields]
+    show_full_result_count = False
+    actions = ["lift_tombstones"]
+
+    @admin.action(description="Lift the tombstones: accept these erased keys from their sources again")
+    def lift_tombstones(self, request: HttpRequest, queryset: QuerySet[SourceRecord]) -> None:
+        lifted = services.tombstones_lift(
+            record_ids=list(queryset.values_list("pk", flat=True)), user=acting_user(request)
+        )
+        self.message_user(request, f"{lifted} tombstones lifted: their keys are accepted again as new records.")
+
+
+@admin.register(PrivacyRequest)
+class PrivacyRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["id", "kind", "subject", "status", "requested_by", "received_at", "due_at", "completed_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["subject"]
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["at", "username", "what", "golden_id", "correlation_id"]
+    list_filter = ["what"]
+    search_fields = ["golden_id", "username", "correlation_id"]
     show_full_result_count = False
 
 

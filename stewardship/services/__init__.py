@@ -20,6 +20,7 @@ from .privacy import (
     privacy_requests_refresh,
     subject_export,
     subject_ids,
+    tombstones_lift,
 )
 from .review import match_candidate_assign, match_candidate_merge, match_candidate_reject
 
@@ -51,4 +52,5 @@ __all__ = [
     "source_records_upsert",
     "subject_export",
     "subject_ids",
+    "tombstones_lift",
 ]

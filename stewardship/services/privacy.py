@@ -12,6 +12,7 @@ survivor): what was merged is the same person.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from collections.abc import Iterable, Sequence
@@ -25,7 +26,7 @@ from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from .. import correlation, domains, publishing
+from .. import correlation, db, domains, publishing
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import (
     AccessKind,
@@ -51,6 +52,8 @@ from ..models import (
 )
 from ..privacy import PERSONAL, REDACTED, redacted_changes
 from .golden import versions_save
+
+logger = logging.getLogger(__name__)
 
 ERASED = "erased"  # the error code of a record or event refused because its customer was erased
 
@@ -95,12 +98,13 @@ def _request(kind: str, subject: uuid.UUID, user: User | None, reason: str, now:
 
 
 def access_log_write(*, user: Any, golden_ids: Iterable[uuid.UUID], what: str) -> None:
-    """Record that ``user`` read these customers' personal data (one insert). Source systems and anonymous callers
+    """Record that ``user`` read these customers' personal data: one insert, whose commit does not wait for a disk
+    flush (``db.bulk_insert_unflushed``). Source systems and anonymous callers
     are not users: their reads are not personal access by a person, and are not logged here."""
     if not isinstance(user, User):
         return
     now, cid = timezone.now(), correlation.get()
-    AccessLogEntry.objects.bulk_create(
+    db.bulk_insert_unflushed(
         [
             AccessLogEntry(golden_id=g, user=user, username=user.get_username(), at=now, what=what, correlation_id=cid)
             for g in dict.fromkeys(golden_ids)
@@ -381,6 +385,15 @@ def customer_erase(*, golden_id: uuid.UUID | str, user: User, reason: str) -> Pr
     return request
 
 
+def tombstones_lift(*, record_ids: Sequence[int], user: User) -> int:
+    """An administrator's decision to accept erased keys again: the tombstones among these source records are
+    deleted, so their sources' next records with those keys start new customers. Returns how many were lifted."""
+    with transaction.atomic():
+        lifted, _ = SourceRecord.objects.filter(pk__in=record_ids, erased_at__isnull=False).delete()
+    logger.info("%s lifted %d tombstones", user.get_username(), lifted)
+    return lifted
+
+
 # --- the requests' progress ---
 
 
@@ -425,4 +438,5 @@ __all__ = [
     "privacy_requests_refresh",
     "subject_export",
     "subject_ids",
+    "tombstones_lift",
 ]

@@ -498,3 +498,22 @@ def test_delivered_payloads_lose_their_personal_values_after_the_retention_perio
     if pending_event is not None:  # still to be delivered: kept whole
         pending_event.refresh_from_db()
         assert pending_event.redacted_at is None
+
+
+def test_an_admin_lifts_a_tombstone_and_the_key_is_accepted_again(officer, client):
+    golden_id = zebedee()
+    services.customer_erase(golden_id=golden_id, user=officer, reason="request 8")
+    superuser = User.objects.create_superuser("root", password="pw-root-123!")
+    client.force_login(superuser)
+    tombstone = SourceRecord.objects.get(source__code="cdp", source_key="cdp-zeb")
+    listed = client.get("/admin/stewardship/sourcerecord/", {"erased": "yes"})
+    assert listed.status_code == 200 and b"cdp-zeb" in listed.content
+    response = client.post(
+        "/admin/stewardship/sourcerecord/",
+        {"action": "lift_tombstones", "_selected_action": [tombstone.pk]},
+    )
+    assert response.status_code == 302
+    assert not SourceRecord.objects.filter(pk=tombstone.pk).exists()
+    [again] = upsert("cdp", record("cdp-zeb", "2026-04-01T10:00:00Z", given_name="Zebedee"))
+    assert again.status == "created" and again.golden_id != golden_id
+    assert SourceRecord.objects.filter(source__code="erp", source_key="erp-zeb", erased_at__isnull=False).exists()

@@ -3,6 +3,7 @@ updated by source systems are delivered by a real Celery worker and read back th
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -124,3 +125,99 @@ def test_customers_and_products_reach_tryton_and_medusa_and_follow_updates(
     assert [m["value"] for m in mechanisms if m["type"] == "email"] == [new_email]
     shopper = medusa_server.admin("GET", f"/admin/customers/{shopper['id']}")["customer"]
     assert shopper["email"] == new_email and shopper["metadata"]["steward_version"] == 2
+
+
+@pytest.fixture
+def stand_ins(clean_sandbox) -> None:
+    """The sandbox's CDP (Segment), loyalty and webhook receivers, subscribed to customers."""
+    made = [
+        Connector.objects.create(
+            name="cdp", kind="segment", base_url=clean_sandbox.cdp_url, secret=clean_sandbox.write_key
+        ),
+        Connector.objects.create(
+            name="loyalty",
+            kind="loyalty",
+            base_url=clean_sandbox.loyalty_url,
+            secret=clean_sandbox.loyalty_password,
+            options={"username": clean_sandbox.loyalty_username, "store_code": clean_sandbox.loyalty_store},
+        ),
+        Connector.objects.create(
+            name="hooks", kind="webhook", base_url=clean_sandbox.webhook_url, secret=clean_sandbox.webhook_secret
+        ),
+    ]
+    for connector in made:
+        Subscription.objects.create(connector=connector, domain="customer")
+
+
+def test_an_erasure_reaches_tryton_medusa_and_the_stand_ins(
+    real_connectors, stand_ins, workers, tryton_server, medusa_server, clean_sandbox
+):
+    from django.contrib.auth.models import Group, User
+
+    from stewardship import services
+    from stewardship.models import PrivacyRequest
+
+    run = uuid.uuid4().hex[:8]
+    email = f"erin.{run}@example.com"
+    workers.start()
+    [customer] = upsert(
+        "erp",
+        "customer",
+        record(
+            f"erp-{run}",
+            given_name="Erin",
+            family_name=f"Vale{run}",
+            email=email,
+            phone="+44 20 7946 0111",
+            address_line1="9 Orchard Road",
+            postal_code="SW1A 1AA",
+            city="London",
+            country="GB",
+            loyalty_tier="gold",
+        ),
+    )
+    wait_until(settled, timeout=120, what="the customer's deliveries")
+    assert summary() == {"delivered": 5}, list(Delivery.objects.values_list("connector__name", "last_error"))
+    golden = str(customer.golden_id)
+    [party] = tryton_server.search_read("party.party", [["code", "=", golden]], ["name"])
+    assert party["name"] == f"Erin Vale{run}"
+    assert medusa_server.admin("GET", "/admin/customers", params={"email": email})["customers"]
+
+    officer = User.objects.create_user("priya")
+    officer.groups.add(Group.objects.get(name="privacy"))
+    request = services.customer_erase(golden_id=golden, user=officer, reason=f"erasure test {run}")
+    wait_until(settled, timeout=120, what="the erase deliveries")
+    erased = Delivery.objects.filter(golden_id=golden, event_type="customer.erased")
+    assert sorted(erased.values_list("connector__name", "status")) == [
+        ("cdp", "delivered"),
+        ("hooks", "delivered"),
+        ("loyalty", "delivered"),
+        ("medusa", "delivered"),
+        ("tryton", "delivered"),
+    ], list(erased.values_list("connector__name", "last_error"))
+    request = PrivacyRequest.objects.get(pk=request.pk)
+    assert request.status == "completed", request.outcome
+    assert {name: o["status"] for name, o in request.outcome.items()} == dict.fromkeys(
+        ("cdp", "hooks", "loyalty", "medusa", "tryton"), "delivered"
+    )
+
+    # Read back through each system's own API.
+    [party] = tryton_server.search_read(
+        "party.party", [["code", "=", golden], ["active", "in", [True, False]]], ["name", "active"]
+    )
+    assert (party["name"], party["active"]) == (None, False)
+    assert (
+        tryton_server.search_read(
+            "party.contact_mechanism", [["value", "=", email], ["active", "in", [True, False]]], []
+        )
+        == []
+    )
+    assert medusa_server.admin("GET", "/admin/customers", params={"email": email})["customers"] == []
+    members = clean_sandbox.received("loyalty")["members"]
+    [member] = [m for m in members.values() if m.get("externalId") == golden or golden in json.dumps(m)]
+    assert member.get("anonymized") is True and email not in json.dumps(member)
+    tracks = [i["message"] for i in clean_sandbox.received("cdp")["items"]]
+    assert any(m.get("event") == "Customer Erased" and m.get("userId") == golden for m in tracks), tracks
+    hooks = [i["event"] for i in clean_sandbox.received("webhook")["items"]]
+    assert [e["type"] for e in hooks if e.get("type") == "customer.erased"] == ["customer.erased"]
+    assert all(email not in json.dumps(e) for e in hooks if e.get("type") == "customer.erased")
