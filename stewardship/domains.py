@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -293,8 +293,13 @@ def standardise(name: str, value: Any, record: dict[str, Any]) -> Any:
     return value
 
 
-def parse_timestamp(value: Any) -> datetime:
-    """An ISO 8601 timestamp with a time zone."""
+#: The earliest timestamp a source may send: older ones are keying slips or placeholders, and year-1 ones cannot be
+#: read back once stored in UTC (before year 1). The latest is the caller's (now, plus the clock skew allowed).
+EARLIEST_TIMESTAMP = datetime(1900, 1, 1, tzinfo=UTC)
+
+
+def parse_timestamp(value: Any, *, latest: datetime | None = None) -> datetime:
+    """An ISO 8601 timestamp with a time zone, from 1900-01-01 (UTC) to ``latest`` (when given)."""
     if not isinstance(value, str):
         raise Unreadable("Must be an ISO 8601 timestamp.")
     try:
@@ -305,6 +310,16 @@ def parse_timestamp(value: Any) -> datetime:
         raise Unreadable("Not a valid ISO 8601 timestamp.")
     if parsed.tzinfo is None:
         raise Unreadable("Timestamp needs a time zone (e.g. Z or +01:00).")
+    try:
+        # 9999-12-31T23:00-05:00 is past the last datetime in UTC, 0001-01-01T00:00+05:00 before the first: PostgreSQL
+        # would store them, and no read of them would ever succeed again.
+        in_utc = parsed.astimezone(UTC)
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or in_utc < EARLIEST_TIMESTAMP:
+        raise Unreadable("Out of range: from 1900-01-01 to now.")
+    if latest is not None and in_utc > latest:
+        raise Unreadable("In the future.")
     return parsed
 
 

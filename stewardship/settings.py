@@ -179,6 +179,8 @@ LOGOUT_REDIRECT_URL = "/login/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("STEWARD_MAX_BODY_BYTES", 5 * 1024 * 1024)
 STEWARD_MAX_BATCH_RECORDS = 1000
 STEWARD_IDEMPOTENCY_TTL_HOURS = envint("STEWARD_IDEMPOTENCY_TTL_HOURS", 48)
+# How far ahead of Steward's clock a source's timestamps (updated_at, captured_at) may be; later ones are rejected.
+STEWARD_MAX_CLOCK_SKEW_SECONDS = envint("STEWARD_MAX_CLOCK_SKEW_SECONDS", 300)
 
 # --- Security (manage.py check --deploy clean when DEBUG is off) ---
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEV_MODE)

@@ -7,10 +7,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from .. import domains
 
@@ -86,13 +88,19 @@ def source_key_read(item: Mapping[str, Any], errors: Errors, *, max_length: int 
     return source_key
 
 
+def latest_timestamp() -> datetime:
+    """The latest time an item may carry: now, plus the clock skew allowed between a source and Steward. Anything later
+    would win every "most recent" comparison until the real time caught up with it."""
+    return timezone.now() + timedelta(seconds=settings.STEWARD_MAX_CLOCK_SKEW_SECONDS)
+
+
 def timestamp_read(
-    item: Mapping[str, Any], name: str, errors: Errors, *, missing: str | None = None
+    item: Mapping[str, Any], name: str, errors: Errors, *, latest: datetime, missing: str | None = None
 ) -> datetime | None:
-    """The item's timestamp ``name`` (ISO 8601 with a zone), or None with an error (``missing``: the error when the
-    field is absent; by default the reader's own)."""
+    """The item's timestamp ``name`` (ISO 8601 with a zone, from 1900 to ``latest``), or None with an error
+    (``missing``: the error when the field is absent; by default the reader's own)."""
     try:
-        return domains.parse_timestamp(item.get(name))
+        return domains.parse_timestamp(item.get(name), latest=latest)
     except domains.Unreadable as exc:
         errors[name] = [missing if missing is not None and name not in item else str(exc)]
         return None

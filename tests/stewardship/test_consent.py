@@ -101,3 +101,22 @@ def test_consent_changes_are_versioned_and_shown_on_the_golden_record(source_cdp
     assert body["consents"] == [
         {"purpose": "email_marketing", "status": "withdrawn", "captured_at": "2026-03-04T00:00:00Z", "source": "cdp"}
     ]
+
+
+def test_a_captured_at_before_1900_is_rejected_and_the_customer_still_reads(
+    source_cdp, customer, steward, client_for, client
+):
+    response = consents(
+        source_cdp,
+        "cdp",
+        event("granted", "0001-01-01T00:00:00+05:00"),
+        event("withdrawn", "1899-12-31T23:00:00Z", purpose="profiling"),
+        event("granted", "2026-03-01T00:00:00Z", purpose="sms_marketing"),
+    )
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "rejected", "created"]
+    assert results[0]["errors"] == {"captured_at": ["Out of range: from 1900-01-01 to now."]}
+    assert ConsentEvent.objects.count() == 1
+    assert client_for(steward).get(f"/api/v1/customers/{customer}/").status_code == 200
+    client.force_login(steward)
+    assert client.get(f"/customers/{customer}/").status_code == 200

@@ -1,8 +1,11 @@
 """POST /api/v1/sources/{source}/customers|products/batch/: per-record answers, ownership, ordering, idempotency."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from stewardship import db, services
 from stewardship.models import BlockingKey, GoldenRecord, SourceRecord, SourceSystem
@@ -356,3 +359,33 @@ def test_a_batch_writes_the_same_rows_whether_inserted_or_copied(source_erp, pus
     assert stored.features["gn"] == f"ann{count - 1}"
     assert stored.golden.attributes["given_name"] == f"Ann{count - 1}"
     assert stored.golden.versions.get().changes["given_name"] == {"before": None, "after": f"Ann{count - 1}"}
+
+
+def test_a_timestamp_outside_1900_to_now_rejects_the_record_and_the_others_go_on(source_erp, push, client_for, steward):
+    response = push(
+        source_erp,
+        "erp",
+        record("Y9999", "9999-12-31T23:00:00-05:00", family_name="Lee"),
+        record("Y3000", "3000-01-01T00:00:00Z", family_name="Kim"),
+        record("Y1899", "1899-12-31T23:59:59Z", family_name="Park"),
+        record("OK", family_name="Lee"),
+    )
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["rejected"] * 3 + ["created"]
+    assert [list(r["errors"]) for r in results[:3]] == [["updated_at"]] * 3
+    assert list(SourceRecord.objects.values_list("source_key", flat=True)) == ["OK"]
+    golden = results[3]["golden_id"]
+    assert client_for(steward).get(f"/api/v1/customers/{golden}/").status_code == 200
+
+
+def test_a_source_clock_may_run_ahead_by_the_allowed_skew(source_erp, push, settings):
+    settings.STEWARD_MAX_CLOCK_SKEW_SECONDS = 300
+    now = timezone.now()
+    results = push(
+        source_erp,
+        "erp",
+        record("AHEAD", (now + timedelta(seconds=200)).isoformat(), family_name="Lee"),
+        record("TOO-FAR", (now + timedelta(seconds=400)).isoformat(), family_name="Kim"),
+    ).json()["results"]
+    assert [r["status"] for r in results] == ["created", "rejected"]
+    assert results[1]["errors"] == {"updated_at": ["In the future."]}
