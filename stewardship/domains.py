@@ -23,6 +23,7 @@ from typing import Any
 import phonenumbers
 from django.utils.dateparse import parse_date, parse_datetime
 
+from . import text
 from .countries import ISO_3166_ALPHA2
 from .matching.normalise import PLACEHOLDER_BIRTH_DATES, gtin_check_digit_ok, phone_e164
 
@@ -74,6 +75,8 @@ def _text(max_length: int) -> Callable[[Any], str | None]:
             return None
         if not isinstance(value, str):
             raise Unreadable("Must be a string.")
+        if not text.storable(value):
+            raise Unreadable(text.MESSAGE)
         value = " ".join(value.split())
         if len(value) > max_length:
             raise Unreadable(f"At most {max_length} characters.")

@@ -10,6 +10,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from . import text
+
 
 class ApplicationError(Exception):
     """An error a user can act on. ``code`` is stable; ``message`` is for people."""
@@ -56,9 +58,10 @@ class IdempotencyMismatch(ApplicationError):
 
 
 def _body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
+    # Messages and fields may echo what was sent (a key, a value): a lone surrogate in them could not be encoded.
+    error: dict[str, Any] = {"code": code, "message": text.escaped(message)}
     if fields:
-        error["fields"] = fields
+        error["fields"] = text.scrubbed(fields)
     return {"error": error}
 
 

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .. import domains
+from .. import domains, text
 
 CREATED = "created"
 UPDATED = "updated"
@@ -75,6 +75,20 @@ def not_an_object(item: Any, what: str) -> RecordResult | None:
     if isinstance(item, dict):
         return None
     return RecordResult(None, REJECTED, errors={"non_field_errors": [f"{what} must be an object."]})
+
+
+def unstorable_text(item: Mapping[str, Any]) -> RecordResult | None:
+    """The rejection of an item holding text PostgreSQL cannot store (a NUL, a lone surrogate) in any field, name or
+    value, or None. Read first: nothing else of such an item is read, and its source key is answered escaped."""
+    paths = text.unstorable_paths(item)
+    if not paths:
+        return None
+    source_key = item.get("source_key")
+    return RecordResult(
+        text.escaped(source_key) if isinstance(source_key, str) else None,
+        REJECTED,
+        errors={path: [text.MESSAGE] for path in paths},
+    )
 
 
 def source_key_read(item: Mapping[str, Any], errors: Errors, *, max_length: int | None = None) -> str | None:

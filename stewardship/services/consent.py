@@ -36,6 +36,7 @@ from .batch import (
     source_key_read,
     timestamp_read,
     unknown_fields,
+    unstorable_text,
 )
 from .golden import versions_save
 
@@ -65,7 +66,7 @@ def consent_events_record(*, source: SourceSystem, events: Sequence[Any]) -> lis
 def _read(
     index: int, item: Any, purposes: dict[str, ConsentPurpose], latest: datetime
 ) -> _ConsentIncoming | RecordResult:
-    rejected = not_an_object(item, "An event")
+    rejected = not_an_object(item, "An event") or unstorable_text(item)
     if rejected:
         return rejected
     errors: dict[str, list[str]] = {}

@@ -46,6 +46,7 @@ from .batch import (
     source_key_read,
     timestamp_read,
     unknown_fields,
+    unstorable_text,
 )
 from .candidates import Proposal, candidates_queue
 from .golden import Rules, golden_recompute, golden_survive, ownership_rules_part, versions_save
@@ -92,7 +93,7 @@ class _Incoming:
 
 
 def _read(domain: str, index: int, item: Any, latest: datetime) -> _Incoming | RecordResult:
-    rejected = not_an_object(item, "A record")
+    rejected = not_an_object(item, "A record") or unstorable_text(item)
     if rejected:
         return rejected
     errors: dict[str, list[str]] = {}

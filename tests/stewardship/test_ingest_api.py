@@ -1,5 +1,6 @@
 """POST /api/v1/sources/{source}/customers|products/batch/: per-record answers, ownership, ordering, idempotency."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -389,3 +390,58 @@ def test_a_source_clock_may_run_ahead_by_the_allowed_skew(source_erp, push, sett
     ).json()["results"]
     assert [r["status"] for r in results] == ["created", "rejected"]
     assert results[1]["errors"] == {"updated_at": ["In the future."]}
+
+
+def post_json(client, path, body, **headers):
+    """POST ``body`` as JSON text: a lone surrogate travels as its \\ud800 escape, which a client's encoder refuses."""
+    return client.post(path, data=json.dumps(body), content_type="application/json", headers=headers)
+
+
+def unstorable(n):
+    """Record ``n`` with text PostgreSQL cannot store (a NUL, a lone surrogate) somewhere in it."""
+    key = f"BAD{n}"
+    return [
+        record(key, given_name="An\x00n"),
+        record(key + "\ud800", given_name="Ann"),
+        record(key, family_name="Lee\udfff"),
+        {**record(key, given_name="Ann"), "comm\x00ent": "x"},
+        record(key, **{"given\x00name": "Ann"}),
+        record(key, phone=["+33\x00"]),
+    ][n % 6]
+
+
+def test_text_postgresql_cannot_store_rejects_only_its_record(source_erp):
+    bad = range(3, 990, 14)  # 71 of the 1,000
+    records = [unstorable(n // 14) if n in bad else record(f"OK{n}", family_name=f"Lee{n}") for n in range(1000)]
+    response = post_json(
+        source_erp, "/api/v1/sources/erp/customers/batch/", {"records": records}, **{"Idempotency-Key": "nul-1"}
+    )
+    assert response.status_code == 200, response.content[:300]
+    results = response.json()["results"]
+    rejected = [r for r in results if r["status"] == "rejected"]
+    assert len(rejected) == 71 and all(r["errors"] for r in rejected)
+    assert {tuple(r["errors"]) for r in rejected} == {
+        ("attributes.given_name",),
+        ("source_key",),
+        ("attributes.family_name",),
+        ("comm\\u0000ent",),
+        ("attributes.given\\u0000name",),
+        ("attributes.phone.0",),
+    }
+    assert rejected[1]["source_key"] == "BAD1\\ud800"  # echoed with the character escaped
+    assert SourceRecord.objects.count() == 929
+    again = post_json(
+        source_erp, "/api/v1/sources/erp/customers/batch/", {"records": records}, **{"Idempotency-Key": "nul-1"}
+    )
+    assert again.json() == response.json() and again["Idempotent-Replayed"] == "true"
+
+
+def test_an_idempotency_key_postgresql_cannot_store_is_a_400(source_erp, push):
+    response = push(source_erp, "erp", record("E1", family_name="Lee"), **{"Idempotency-Key": "k\x00"})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"Idempotency-Key": ["Not valid text."]}
+    assert SourceRecord.objects.count() == 0
+
+
+def test_a_source_key_with_a_nul_in_the_url_is_not_found(source_erp):
+    assert source_erp.get("/api/v1/sources/erp/customers/E%001/").status_code == 404

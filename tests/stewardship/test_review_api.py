@@ -1,5 +1,7 @@
 """Review: the candidate queue, claim, merge (with chosen values), not a match, unmerge, 409/412."""
 
+import json
+
 import pytest
 
 from stewardship.models import (
@@ -317,3 +319,17 @@ def test_queue_query_count_does_not_grow_with_page_size(source_cdp, steward, cli
 
     count(1)
     assert count(2) == count(6) <= 3
+
+
+@pytest.mark.parametrize("value", ["Ann\x00", "Ann\ud800", ["Ann\x00"]])
+def test_a_merge_value_postgresql_cannot_store_is_a_400_and_nothing_merges(pair, steward, client_for, value):
+    a, b, c = pair
+    response = client_for(steward).post(
+        f"/api/v1/match-candidates/{c.pk}/merge/",
+        data=json.dumps({"values": {"given_name": value}}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+    assert list(response.json()["error"]["fields"]) == ["given_name"]
+    c.refresh_from_db()
+    assert c.status == "pending" and GoldenRecord.objects.filter(status="active").count() == 2
