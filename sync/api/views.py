@@ -6,11 +6,11 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from stewardship.api.pagination import CursorPagination
 from stewardship.api.permissions import IsStaffRole
 from stewardship.roles import acting_user
 
@@ -22,8 +22,6 @@ from .serializers import BulkReplayResultSerializer, DeliveryDetailSerializer, D
 
 class DeliveryCursorPagination(CursorPagination):
     ordering = ("-created_at", "-id")
-    page_size_query_param = "page_size"
-    max_page_size = 500
 
 
 class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):

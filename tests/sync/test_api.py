@@ -86,3 +86,10 @@ def test_the_list_costs_the_same_queries_for_one_or_many(webhook, upsert, client
     with CaptureQueriesContext(connection) as many:
         assert len(api.get(URL).json()["results"]) == 50
     assert len(one) == len(many)
+
+
+@pytest.mark.parametrize("cursor", ["cD1hYmM=", "cj0xJnA9MjAyNi0xMy00NQ=="])  # p=abc; r=1&p=2026-13-45
+def test_a_crafted_cursor_is_drfs_invalid_cursor_404(client_for, steward, cursor):
+    response = client_for(steward).get(URL, {"cursor": cursor})
+    assert response.status_code == 404
+    assert response.json()["error"] == {"code": "not_found", "message": "Invalid cursor"}
