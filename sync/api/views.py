@@ -29,7 +29,7 @@ class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
     golden_id, event_type and age."""
 
     permission_classes = [IsStaffRole]
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = "[0-9]+"  # ASCII digits only: \d also matches "٣", which int() reads as 3
     filterset_class = DeliveryFilterSet
     pagination_class = DeliveryCursorPagination
 

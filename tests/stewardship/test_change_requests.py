@@ -143,3 +143,13 @@ def test_a_decision_comment_postgresql_cannot_store_is_a_400(golden_id, steward,
     assert response.status_code == 400
     assert list(response.json()["error"]["fields"]) == ["comment"]
     assert ChangeRequest.objects.get().status == "pending"
+
+
+@pytest.mark.parametrize("action", ["approve", "reject"])
+def test_a_change_request_id_that_is_not_ascii_digits_is_a_404(golden_id, steward, approver, client_for, action):
+    change = request_edit(client_for(steward), golden_id, attribute="email", value="ann.lee@example.com").json()
+    arabic = "".join(chr(0x660 + int(digit)) for digit in str(change["id"]))
+    for wrong in ("abc", arabic):
+        assert client_for(approver).post(f"/api/v1/change-requests/{wrong}/{action}/").status_code == 404
+        assert client_for(approver).get(f"/api/v1/change-requests/{wrong}/").status_code == 404
+    assert ChangeRequest.objects.get().status == "pending"

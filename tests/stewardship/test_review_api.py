@@ -333,3 +333,19 @@ def test_a_merge_value_postgresql_cannot_store_is_a_400_and_nothing_merges(pair,
     assert list(response.json()["error"]["fields"]) == ["given_name"]
     c.refresh_from_db()
     assert c.status == "pending" and GoldenRecord.objects.filter(status="active").count() == 2
+
+
+def arabic_indic(number: int) -> str:
+    """``number`` in Arabic-Indic digits (٣ for 3): Python's int() reads them, a URL of ids must not."""
+    return "".join(chr(0x660 + int(digit)) for digit in str(number))
+
+
+@pytest.mark.parametrize("action", ["assign", "merge", "reject"])
+def test_a_candidate_id_that_is_not_ascii_digits_is_a_404(pair, steward, client_for, action):
+    _, _, c = pair
+    client = client_for(steward)
+    for wrong in ("abc", arabic_indic(c.pk), f"{c.pk}\u00a0", "1e3"):
+        assert client.post(f"/api/v1/match-candidates/{wrong}/{action}/").status_code == 404, wrong
+        assert client.get(f"/api/v1/match-candidates/{wrong}/").status_code == 404, wrong
+    c.refresh_from_db()
+    assert c.status == "pending" and c.assigned_to is None

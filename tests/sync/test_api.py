@@ -93,3 +93,16 @@ def test_a_crafted_cursor_is_drfs_invalid_cursor_404(client_for, steward, cursor
     response = client_for(steward).get(URL, {"cursor": cursor})
     assert response.status_code == 404
     assert response.json()["error"] == {"code": "not_found", "message": "Invalid cursor"}
+
+
+def test_a_delivery_id_that_is_not_ascii_digits_is_a_404(client_for, steward, upsert):
+    connector = Connector.objects.create(name="hooks", kind="webhook", base_url="http://127.0.0.1:9/")
+    Subscription.objects.create(connector=connector, domain="customer")
+    upsert("erp", ann())
+    dead = Delivery.objects.get()
+    Delivery.objects.filter(pk=dead.pk).update(status=DeliveryStatus.DEAD)
+    arabic = "".join(chr(0x660 + int(digit)) for digit in str(dead.pk))  # ٣ for 3: int() reads it
+    for wrong in ("abc", arabic):
+        assert client_for(steward).get(f"{URL}{wrong}/").status_code == 404
+        assert client_for(steward).post(f"{URL}{wrong}/replay/").status_code == 404
+    assert Delivery.objects.get().status == DeliveryStatus.DEAD
