@@ -12,6 +12,8 @@ from stewardship.models import Domain
 
 from .models import Delivery, DeliveryStatus
 
+MAX_AGE_SECONDS = 100 * 366 * 24 * 3600  # a century: older than any delivery
+
 
 class DeliveryFilterSet(django_filters.FilterSet):
     # distinct=False: a status is one column of the row (no join to multiply rows), and a DISTINCT would make the
@@ -23,8 +25,13 @@ class DeliveryFilterSet(django_filters.FilterSet):
     event_type = django_filters.CharFilter()
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    min_age = django_filters.NumberFilter(method="filter_min_age", label="At least this many seconds old")
-    max_age = django_filters.NumberFilter(method="filter_max_age", label="At most this many seconds old")
+    # Bounded: an age of 1e11 seconds is before year 1, and 1e20 more than a timedelta holds (both were 500s).
+    min_age = django_filters.NumberFilter(
+        method="filter_min_age", label="At least this many seconds old", min_value=0, max_value=MAX_AGE_SECONDS
+    )
+    max_age = django_filters.NumberFilter(
+        method="filter_max_age", label="At most this many seconds old", min_value=0, max_value=MAX_AGE_SECONDS
+    )
 
     class Meta:
         model = Delivery

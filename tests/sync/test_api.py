@@ -106,3 +106,14 @@ def test_a_delivery_id_that_is_not_ascii_digits_is_a_404(client_for, steward, up
         assert client_for(steward).get(f"{URL}{wrong}/").status_code == 404
         assert client_for(steward).post(f"{URL}{wrong}/replay/").status_code == 404
     assert Delivery.objects.get().status == DeliveryStatus.DEAD
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("min_age", "100000000000"), ("max_age", "1e20"), ("min_age", "-1"), ("max_age", "NaN"), ("min_age", "Infinity")],
+)
+def test_an_age_out_of_range_is_a_400_naming_the_filter(client_for, steward, name, value):
+    api = client_for(steward)
+    for response in (api.get(URL, {name: value}), api.post(f"{URL}replay/?{name}={value}")):
+        assert response.status_code == 400, response.content
+        assert list(response.json()["error"]["fields"]) == [name]
