@@ -3,9 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
 from . import correlation
+from .errors import api_error
 
 
 class CorrelationIdMiddleware:
@@ -42,8 +43,5 @@ class RequestSizeLimitMiddleware:
             length = 0
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if length > limit and request.path.startswith("/api/"):
-            return JsonResponse(
-                {"error": {"code": "payload_too_large", "message": f"Request body is over {limit} bytes."}},
-                status=413,
-            )
+            return api_error(413, "payload_too_large", f"Request body is over {limit} bytes.")
         return self.get_response(request)
