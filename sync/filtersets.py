@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import timedelta
 
 import django_filters
@@ -42,3 +43,9 @@ class DeliveryFilterSet(django_filters.FilterSet):
 
     def filter_max_age(self, queryset: QuerySet, name: str, value: float) -> QuerySet:
         return queryset.filter(created_at__gte=timezone.now() - timedelta(seconds=float(value)))
+
+
+def unknown_filters(names: Iterable[str], known: Collection[str]) -> dict[str, list[str]]:
+    """Field errors for the query parameters ``names`` that are not filters in ``known``. A filterset ignores what it
+    does not know, so a bulk replay with a misspelt filter would replay every dead delivery: it refuses them instead."""
+    return {name: ["Unknown filter."] for name in sorted(set(names) - set(known))}

@@ -9,13 +9,15 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.settings import api_settings
 
 from stewardship.api.pagination import CursorPagination
 from stewardship.api.permissions import IsStaffRole
+from stewardship.errors import ValidationFailed
 from stewardship.roles import acting_user
 
 from .. import services
-from ..filtersets import DeliveryFilterSet
+from ..filtersets import DeliveryFilterSet, unknown_filters
 from ..models import Delivery
 from .serializers import BulkReplayResultSerializer, DeliveryDetailSerializer, DeliverySerializer
 
@@ -53,6 +55,12 @@ class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses=BulkReplayResultSerializer, operation_id="sync_deliveries_replay_matching")
     @action(detail=False, methods=["post"], url_path="replay")
     def replay_many(self, request: Request) -> Response:
-        """Replay every dead delivery that matches the query-string filters (the same as the list's)."""
+        """Replay every dead delivery that matches the query-string filters (the same as the list's). A parameter
+        that is no filter is a 400: ignored, it would widen the replay."""
+        unknown = unknown_filters(
+            request.query_params, [*DeliveryFilterSet.base_filters, api_settings.URL_FORMAT_OVERRIDE]
+        )
+        if unknown:
+            raise ValidationFailed("Unknown filters: nothing was replayed.", fields=unknown)
         deliveries = self.filter_queryset(Delivery.objects.all())
         return Response(services.deliveries_replay(deliveries=deliveries, user=acting_user(request)))

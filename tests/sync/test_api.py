@@ -95,17 +95,33 @@ def test_a_crafted_cursor_is_drfs_invalid_cursor_404(client_for, steward, cursor
     assert response.json()["error"] == {"code": "not_found", "message": "Invalid cursor"}
 
 
-def test_a_delivery_id_that_is_not_ascii_digits_is_a_404(client_for, steward, upsert):
+@pytest.fixture
+def dead(db, upsert) -> Delivery:
+    """A dead delivery to a connector nobody listens at (no sandbox needed)."""
     connector = Connector.objects.create(name="hooks", kind="webhook", base_url="http://127.0.0.1:9/")
     Subscription.objects.create(connector=connector, domain="customer")
     upsert("erp", ann())
-    dead = Delivery.objects.get()
-    Delivery.objects.filter(pk=dead.pk).update(status=DeliveryStatus.DEAD)
+    Delivery.objects.update(status=DeliveryStatus.DEAD)
+    return Delivery.objects.get()
+
+
+def test_a_delivery_id_that_is_not_ascii_digits_is_a_404(client_for, steward, dead):
     arabic = "".join(chr(0x660 + int(digit)) for digit in str(dead.pk))  # ٣ for 3: int() reads it
     for wrong in ("abc", arabic):
         assert client_for(steward).get(f"{URL}{wrong}/").status_code == 404
         assert client_for(steward).post(f"{URL}{wrong}/replay/").status_code == 404
     assert Delivery.objects.get().status == DeliveryStatus.DEAD
+
+
+@pytest.mark.parametrize(
+    ("query", "unknown"),
+    [("conector=hooks", "conector"), ("status=dead&golden=x", "golden"), ("connector=hooks&cursor=abc", "cursor")],
+)
+def test_bulk_replay_with_an_unknown_filter_is_a_400_naming_it(client_for, steward, dead, query, unknown):
+    response = client_for(steward).post(f"{URL}replay/?{query}")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"] == {unknown: ["Unknown filter."]}
+    assert Delivery.objects.get().status == DeliveryStatus.DEAD  # a typo does not replay every dead letter
 
 
 @pytest.mark.parametrize(
