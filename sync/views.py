@@ -19,6 +19,7 @@ from stewardship.errors import ApplicationError, ValidationFailed
 from stewardship.models import Domain
 from stewardship.roles import acting_user
 from stewardship.ui.access import steward_required
+from stewardship.ui.formats import bidi_escaped
 from stewardship.ui.pagination import keyset_page
 from stewardship.ui.views.common import problem, wants_partial
 
@@ -134,7 +135,7 @@ def delivery(request: HttpRequest, delivery_id: int) -> HttpResponse:
     if row is None:
         raise Http404("No such delivery.")
     attempts = list(row.attempt_rows.order_by("started_at", "id"))
-    payload = json.dumps(row.event.payload, indent=2, ensure_ascii=False, sort_keys=True)
+    payload = bidi_escaped(json.dumps(row.event.payload, indent=2, ensure_ascii=False, sort_keys=True))
     return render(request, "sync/delivery.html", {"d": row, "attempts": attempts, "payload": payload})
 
 

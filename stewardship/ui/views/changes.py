@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
 from ... import services
@@ -14,6 +15,7 @@ from ...roles import acting_user
 from ...services.changes import NotAllowed
 from .. import queries
 from ..access import is_approver, steward_required
+from ..formats import isolated
 from ..forms import DecisionForm
 from .common import problem, wants_partial
 
@@ -54,7 +56,7 @@ def _decide(request: HttpRequest, request_id: int, approve: bool) -> HttpRespons
     except ApplicationError as error:
         return problem(request, error, **back)
     verb = "Approved and applied" if approve else "Rejected"
-    message = f"{verb}: {queries.label(change.attribute)} of {change.golden.display_name}."
+    message = format_html("{}: {} of {}.", verb, queries.label(change.attribute), isolated(change.golden.display_name))
     if wants_partial(request):
         row = queries.change_request_row(request_id=request_id)
         return render(
