@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -73,6 +73,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return Response(_body(exc.code, exc.message, exc.fields), status=exc.status_code)
     if isinstance(exc, RequestDataTooBig):
         return Response(_body("payload_too_large", "Request body is too large."), status=413)
+    if isinstance(exc, UnreadablePostError):  # the connection broke while the body was read: the client's doing
+        return Response(_body("bad_request", "The request body could not be read to its end."), status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -1,5 +1,7 @@
 """Errors under /api/ are the JSON envelope with a stable code, whoever raises them; pages keep their HTML."""
 
+import io
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -59,3 +61,24 @@ def test_pages_outside_api_keep_their_html(client, steward):
     response = client.get("/nothing/here/")
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
     assert "404.html" in [t.name for t in response.templates]
+
+
+class BrokenInput(io.RawIOBase):
+    """A request body whose connection breaks while it is read (the client went away)."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        raise OSError("connection reset by peer")
+
+
+def test_a_body_that_breaks_while_read_is_a_400_not_a_500(source_erp):
+    source_erp.raise_request_exception = False
+    response = source_erp.generic(
+        "POST",
+        "/api/v1/sources/erp/customers/batch/",
+        content_type="application/json",
+        **{"wsgi.input": BrokenInput(), "CONTENT_LENGTH": "100"},
+    )
+    assert response.status_code == 400 and envelope(response)["code"] == "bad_request"
