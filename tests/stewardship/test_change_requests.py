@@ -153,3 +153,13 @@ def test_a_change_request_id_that_is_not_ascii_digits_is_a_404(golden_id, stewar
         assert client_for(approver).post(f"/api/v1/change-requests/{wrong}/{action}/").status_code == 404
         assert client_for(approver).get(f"/api/v1/change-requests/{wrong}/").status_code == 404
     assert ChangeRequest.objects.get().status == "pending"
+
+
+def test_a_request_with_a_comment_of_the_longest_length_can_be_approved(golden_id, steward, approver, client_for):
+    comment = "c" * 500
+    change = request_edit(client_for(steward), golden_id, attribute="email", value="a@example.com", comment=comment)
+    approved = client_for(approver).post(f"/api/v1/change-requests/{change.json()['id']}/approve/")
+    assert approved.status_code == 200, approved.content[:200]
+    note = GoldenRecord.objects.get(pk=golden_id).versions.first().note
+    assert len(note) == 500 and note.startswith("change request") and note.endswith("c…")
+    assert ChangeRequest.objects.get().comment == comment  # the whole comment stays on the request
