@@ -142,9 +142,10 @@ def _integer(value: Any) -> int | None:
         return None
     if isinstance(value, bool):
         raise Unreadable("Must be an integer.")
-    if isinstance(value, int):
+    # At most 15 digits (what every system downstream holds), ASCII ones: int() also reads "٣" as 3.
+    if isinstance(value, int) and abs(value) < 10**15:
         return value
-    if isinstance(value, str) and re.fullmatch(r"-?\d{1,15}", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,15}", value.strip()):
         return int(value)
     raise Unreadable("Must be an integer.")
 

@@ -77,3 +77,11 @@ def test_a_timestamp_is_read_from_1900_to_now(value, message):
         domains.parse_timestamp(value, latest=latest)
     assert domains.parse_timestamp("1900-01-01T00:00:00Z", latest=latest).year == 1900
     assert domains.parse_timestamp("2026-06-01T02:00:00+02:00", latest=latest) == latest
+
+
+@pytest.mark.parametrize("value", [10**15, -(10**15), int("9" * 4000), "1" * 16, "\u0663", "１２"])
+def test_an_integer_has_at_most_15_digits_however_it_is_sent(value):
+    assert domains.read_attributes("customer", {"loyalty_points": value}).errors == {
+        "loyalty_points": ["Must be an integer."]
+    }
+    assert domains.read_attributes("customer", {"loyalty_points": 10**15 - 1}).values["loyalty_points"] == 10**15 - 1
