@@ -137,6 +137,7 @@ def _load_range(bounds: tuple[int, int]) -> dict[str, int]:
                     "source_updated_at": record.updated_at,
                     "received_at": now,
                     "content_hash": content_hash(read.values),
+                    "erased_at": None,
                 },
             )
             for key in dict.fromkeys(matching.blocking_keys(DOMAIN, feats)):
@@ -425,7 +426,8 @@ def upsert_workload(count: int, stored: int, rng: random.Random, run: str) -> li
             attrs["postal_code"], attrs["city"] = moved.postcode, moved.city
         ops.append((kind, sr.source.code, {"source_key": sr.source_key, "updated_at": now, "attributes": attrs}))
     for _, _, record in ops:
-        record["updated_at"] = (record["updated_at"] + timedelta(seconds=rng.randrange(3600))).isoformat()
+        # Within the last hour: a source's clock may run ahead of Steward's by a few minutes only.
+        record["updated_at"] = (record["updated_at"] - timedelta(seconds=rng.randrange(3600))).isoformat()
     return ops
 
 

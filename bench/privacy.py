@@ -20,7 +20,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +52,7 @@ def setup(database: str) -> None:
 
 
 def person(i: int, source: str, version: int = 0) -> dict:
-    stamp = datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=version)
+    stamp = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=version)
     return {
         "source_key": f"{source}-{i}",
         "updated_at": stamp.isoformat(),

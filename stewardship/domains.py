@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
@@ -23,6 +23,7 @@ from typing import Any
 import phonenumbers
 from django.utils.dateparse import parse_date, parse_datetime
 
+from . import text
 from .countries import ISO_3166_ALPHA2
 from .matching.normalise import PLACEHOLDER_BIRTH_DATES, gtin_check_digit_ok, phone_e164
 
@@ -74,6 +75,8 @@ def _text(max_length: int) -> Callable[[Any], str | None]:
             return None
         if not isinstance(value, str):
             raise Unreadable("Must be a string.")
+        if not text.storable(value):
+            raise Unreadable(text.MESSAGE)
         value = " ".join(value.split())
         if len(value) > max_length:
             raise Unreadable(f"At most {max_length} characters.")
@@ -139,9 +142,10 @@ def _integer(value: Any) -> int | None:
         return None
     if isinstance(value, bool):
         raise Unreadable("Must be an integer.")
-    if isinstance(value, int):
+    # At most 15 digits (what every system downstream holds), ASCII ones: int() also reads "٣" as 3.
+    if isinstance(value, int) and abs(value) < 10**15:
         return value
-    if isinstance(value, str) and re.fullmatch(r"-?\d{1,15}", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,15}", value.strip()):
         return int(value)
     raise Unreadable("Must be an integer.")
 
@@ -293,8 +297,13 @@ def standardise(name: str, value: Any, record: dict[str, Any]) -> Any:
     return value
 
 
-def parse_timestamp(value: Any) -> datetime:
-    """An ISO 8601 timestamp with a time zone."""
+#: The earliest timestamp a source may send: older ones are keying slips or placeholders, and year-1 ones cannot be
+#: read back once stored in UTC (before year 1). The latest is the caller's (now, plus the clock skew allowed).
+EARLIEST_TIMESTAMP = datetime(1900, 1, 1, tzinfo=UTC)
+
+
+def parse_timestamp(value: Any, *, latest: datetime | None = None) -> datetime:
+    """An ISO 8601 timestamp with a time zone, from 1900-01-01 (UTC) to ``latest`` (when given)."""
     if not isinstance(value, str):
         raise Unreadable("Must be an ISO 8601 timestamp.")
     try:
@@ -305,6 +314,16 @@ def parse_timestamp(value: Any) -> datetime:
         raise Unreadable("Not a valid ISO 8601 timestamp.")
     if parsed.tzinfo is None:
         raise Unreadable("Timestamp needs a time zone (e.g. Z or +01:00).")
+    try:
+        # 9999-12-31T23:00-05:00 is past the last datetime in UTC, 0001-01-01T00:00+05:00 before the first: PostgreSQL
+        # would store them, and no read of them would ever succeed again.
+        in_utc = parsed.astimezone(UTC)
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or in_utc < EARLIEST_TIMESTAMP:
+        raise Unreadable("Out of range: from 1900-01-01 to now.")
+    if latest is not None and in_utc > latest:
+        raise Unreadable("In the future.")
     return parsed
 
 

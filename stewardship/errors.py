@@ -1,14 +1,19 @@
-"""One error family for the application and one DRF exception handler: clear messages, stable codes."""
+"""One error family for the application and one DRF exception handler: clear messages, stable codes. Under /api/ the
+errors Django answers itself (no such URL, a bad Host, a crash) are the same JSON envelope: see ``handler404`` and its
+siblings, which ``ROOT_URLCONF`` names."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from . import text
 
 
 class ApplicationError(Exception):
@@ -56,9 +61,10 @@ class IdempotencyMismatch(ApplicationError):
 
 
 def _body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
+    # Messages and fields may echo what was sent (a key, a value): a lone surrogate in them could not be encoded.
+    error: dict[str, Any] = {"code": code, "message": text.escaped(message)}
     if fields:
-        error["fields"] = fields
+        error["fields"] = text.scrubbed(fields)
     return {"error": error}
 
 
@@ -67,6 +73,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return Response(_body(exc.code, exc.message, exc.fields), status=exc.status_code)
     if isinstance(exc, RequestDataTooBig):
         return Response(_body("payload_too_large", "Request body is too large."), status=413)
+    if isinstance(exc, UnreadablePostError):  # the connection broke while the body was read: the client's doing
+        return Response(_body("bad_request", "The request body could not be read to its end."), status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -81,3 +89,40 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         codes = exc.get_codes()
         response.data = _body(codes if isinstance(codes, str) else exc.default_code, str(exc.detail))
     return response
+
+
+# --- Errors Django answers itself (no view, or no view that got to answer): JSON under /api/, pages elsewhere ---
+
+
+def _under_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error(status: int, code: str, message: str) -> JsonResponse:
+    """The envelope as a plain Django response, for what answers before or outside DRF (middleware, handlers)."""
+    return JsonResponse(_body(code, message), status=status)
+
+
+def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _under_api(request):
+        return api_error(400, "bad_request", "The request cannot be read.")
+    return defaults.bad_request(request, exception)
+
+
+def handler403(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _under_api(request):
+        return api_error(403, "permission_denied", "You do not have permission to perform this action.")
+    return defaults.permission_denied(request, exception)
+
+
+def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _under_api(request):
+        return api_error(404, "not_found", "Nothing here: the endpoints are listed at /api/docs/.")
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if _under_api(request):
+        logged_as = getattr(request, "correlation_id", "")
+        return api_error(500, "server_error", f"Something went wrong on our side (logged as {logged_as}).")
+    return defaults.server_error(request)

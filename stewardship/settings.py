@@ -178,7 +178,11 @@ LOGOUT_REDIRECT_URL = "/login/"
 # Request bodies: the batch endpoints take up to 1,000 records; anything larger than this is a 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = envint("STEWARD_MAX_BODY_BYTES", 5 * 1024 * 1024)
 STEWARD_MAX_BATCH_RECORDS = 1000
+# How deeply a JSON body may nest (a batch needs four levels): deeper is a 400 (stewardship.api.parsers).
+STEWARD_MAX_JSON_DEPTH = envint("STEWARD_MAX_JSON_DEPTH", 32)
 STEWARD_IDEMPOTENCY_TTL_HOURS = envint("STEWARD_IDEMPOTENCY_TTL_HOURS", 48)
+# How far ahead of Steward's clock a source's timestamps (updated_at, captured_at) may be; later ones are rejected.
+STEWARD_MAX_CLOCK_SKEW_SECONDS = envint("STEWARD_MAX_CLOCK_SKEW_SECONDS", 300)
 
 # --- Security (manage.py check --deploy clean when DEBUG is off) ---
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEV_MODE)
@@ -203,6 +207,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["stewardship.api.permissions.IsReader"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": [
+        "stewardship.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "stewardship.api.pagination.GoldenCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

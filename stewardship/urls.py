@@ -4,6 +4,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
 
+# Under /api/ as the JSON error envelope, elsewhere Django's pages (templates/404.html ...).
+handler400 = "stewardship.errors.handler400"
+handler403 = "stewardship.errors.handler403"
+handler404 = "stewardship.errors.handler404"
+handler500 = "stewardship.errors.handler500"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -19,11 +19,12 @@ from stewardship.errors import ApplicationError, ValidationFailed
 from stewardship.models import Domain
 from stewardship.roles import acting_user
 from stewardship.ui.access import steward_required
+from stewardship.ui.formats import bidi_escaped
 from stewardship.ui.pagination import keyset_page
 from stewardship.ui.views.common import problem, wants_partial
 
 from . import selectors, services
-from .filtersets import DeliveryFilterSet
+from .filtersets import DeliveryFilterSet, unknown_filters
 from .models import UNDELIVERED, Delivery, DeliveryStatus
 
 DELIVERIES_PAGE_SIZE = 50
@@ -107,6 +108,11 @@ def replay_many(request: HttpRequest) -> HttpResponse:
     """Replay every dead delivery the page's filters (the query string) match."""
     filterset, data = _filterset(request.GET)
     back = f"{reverse('sync:health')}?{_filter_query(data)}"
+    unknown = unknown_filters(request.GET, FILTERS)
+    if unknown:
+        # Not the page's filters (a hand-made URL): the page would replay without them, so more than was asked.
+        error = ValidationFailed("Unknown filters: nothing was replayed.", fields=unknown)
+        return problem(request, error, back_url=back, back_label="Back to sync")
     if not filterset.is_valid():
         # An invalid filter is dropped by the filterset: replaying then would replay more than the steward asked.
         return problem(request, _not_valid(filterset), back_url=back, back_label="Back to sync")
@@ -129,7 +135,7 @@ def delivery(request: HttpRequest, delivery_id: int) -> HttpResponse:
     if row is None:
         raise Http404("No such delivery.")
     attempts = list(row.attempt_rows.order_by("started_at", "id"))
-    payload = json.dumps(row.event.payload, indent=2, ensure_ascii=False, sort_keys=True)
+    payload = bidi_escaped(json.dumps(row.event.payload, indent=2, ensure_ascii=False, sort_keys=True))
     return render(request, "sync/delivery.html", {"d": row, "attempts": attempts, "payload": payload})
 
 

@@ -274,6 +274,7 @@ class MatchCandidateViewSet(ReaderContextMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = MatchCandidateSerializer
     filterset_class = MatchCandidateFilterSet
     pagination_class = CandidateCursorPagination
+    lookup_value_regex = "[0-9]+"  # ASCII digits only: int() fails on "abc" (a 500) and reads "٣" as 3
     queryset = MatchCandidate.objects.select_related("golden_a", "golden_b", "assigned_to", "decided_by")
 
     def _answer(self, candidate_id: int) -> Response:
@@ -316,6 +317,7 @@ class ChangeRequestViewSet(ReaderContextMixin, mixins.CreateModelMixin, viewsets
     serializer_class = ChangeRequestSerializer
     filterset_class = ChangeRequestFilterSet
     pagination_class = RequestCursorPagination
+    lookup_value_regex = "[0-9]+"  # as MatchCandidateViewSet's
     queryset = ChangeRequest.objects.select_related("golden", "requested_by", "decided_by")
 
     def get_permissions(self) -> Sequence[Any]:

@@ -7,12 +7,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from .. import domains
+from .. import domains, text
 
 CREATED = "created"
 UPDATED = "updated"
@@ -88,6 +90,20 @@ def not_an_object(item: Any, what: str) -> RecordResult | None:
     return RecordResult(None, REJECTED, errors={"non_field_errors": [f"{what} must be an object."]})
 
 
+def unstorable_text(item: Mapping[str, Any]) -> RecordResult | None:
+    """The rejection of an item holding text PostgreSQL cannot store (a NUL, a lone surrogate) in any field, name or
+    value, or None. Read first: nothing else of such an item is read, and its source key is answered escaped."""
+    paths = text.unstorable_paths(item)
+    if not paths:
+        return None
+    source_key = item.get("source_key")
+    return RecordResult(
+        text.escaped(source_key) if isinstance(source_key, str) else None,
+        REJECTED,
+        errors={path: [text.MESSAGE] for path in paths},
+    )
+
+
 def source_key_read(item: Mapping[str, Any], errors: Errors, *, max_length: int | None = None) -> str | None:
     """The item's ``source_key`` as sent (a string, or None), with an error where it is missing, blank or too long."""
     source_key = item.get("source_key")
@@ -99,13 +115,19 @@ def source_key_read(item: Mapping[str, Any], errors: Errors, *, max_length: int 
     return source_key
 
 
+def latest_timestamp() -> datetime:
+    """The latest time an item may carry: now, plus the clock skew allowed between a source and Steward. Anything later
+    would win every "most recent" comparison until the real time caught up with it."""
+    return timezone.now() + timedelta(seconds=settings.STEWARD_MAX_CLOCK_SKEW_SECONDS)
+
+
 def timestamp_read(
-    item: Mapping[str, Any], name: str, errors: Errors, *, missing: str | None = None
+    item: Mapping[str, Any], name: str, errors: Errors, *, latest: datetime, missing: str | None = None
 ) -> datetime | None:
-    """The item's timestamp ``name`` (ISO 8601 with a zone), or None with an error (``missing``: the error when the
-    field is absent; by default the reader's own)."""
+    """The item's timestamp ``name`` (ISO 8601 with a zone, from 1900 to ``latest``), or None with an error
+    (``missing``: the error when the field is absent; by default the reader's own)."""
     try:
-        return domains.parse_timestamp(item.get(name))
+        return domains.parse_timestamp(item.get(name), latest=latest)
     except domains.Unreadable as exc:
         errors[name] = [missing if missing is not None and name not in item else str(exc)]
         return None

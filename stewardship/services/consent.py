@@ -7,11 +7,10 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from .. import correlation, db, domains
 from ..models import (
@@ -33,14 +32,15 @@ from .batch import (
     RecordResult,
     batch_answer,
     erased,
+    latest_timestamp,
     not_an_object,
     source_key_read,
     timestamp_read,
     unknown_fields,
+    unstorable_text,
 )
 from .golden import versions_save
 
-CONSENT_CLOCK_SKEW = timedelta(minutes=5)
 _FIELDS = ("source_key", "purpose", "status", "captured_at")
 
 
@@ -56,18 +56,18 @@ class _ConsentIncoming:
 def consent_events_record(*, source: SourceSystem, events: Sequence[Any]) -> list[RecordResult]:
     """Record a batch of a source's consent events and update the current consent state per purpose."""
     purposes = {p.code: p for p in ConsentPurpose.objects.all()}
-    latest_allowed = timezone.now() + CONSENT_CLOCK_SKEW
+    latest = latest_timestamp()
     return batch_answer(
         events,
-        lambda index, item: _read(index, item, purposes, latest_allowed),
+        lambda index, item: _read(index, item, purposes, latest),
         lambda incoming, results: _apply(source, incoming, results),
     )
 
 
 def _read(
-    index: int, item: Any, purposes: dict[str, ConsentPurpose], latest_allowed: datetime
+    index: int, item: Any, purposes: dict[str, ConsentPurpose], latest: datetime
 ) -> _ConsentIncoming | RecordResult:
-    rejected = not_an_object(item, "An event")
+    rejected = not_an_object(item, "An event") or unstorable_text(item)
     if rejected:
         return rejected
     errors: dict[str, list[str]] = {}
@@ -78,9 +78,7 @@ def _read(
     status = item.get("status")
     if status not in ConsentStatus.values:
         errors["status"] = ["One of: granted, withdrawn."]
-    captured_at = timestamp_read(item, "captured_at", errors)
-    if captured_at is not None and captured_at > latest_allowed:
-        errors["captured_at"] = ["In the future."]
+    captured_at = timestamp_read(item, "captured_at", errors, latest=latest)
     unknown_fields(item, _FIELDS, errors)
     if errors:
         return RecordResult(source_key, REJECTED, errors=errors)

@@ -97,6 +97,12 @@ def ownership_rules_apply(*, domain: str, user: User | None = None, batch_size: 
 # --- survivorship, recomputed and versioned ---
 
 
+def version_note(text: str) -> str:
+    """A version's note cut to fit its column: the steward's comment it quotes may alone be as long as the column."""
+    limit = GoldenVersion._meta.get_field("note").max_length or len(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def golden_survive(
     goldens: Iterable[GoldenRecord],
     candidates: Mapping[uuid.UUID, list[Candidate]],
@@ -145,7 +151,7 @@ def golden_survive(
                 actor_user=actor_user,
                 actor_source=actor_source,
                 correlation_id=cid,
-                note=note,
+                note=version_note(note),
             )
         )
     return changed, versions
@@ -384,7 +390,7 @@ def golden_merge(
                 changes={"status": {"before": GoldenStatus.ACTIVE, "after": GoldenStatus.MERGED}},
                 actor_user=user,
                 correlation_id=correlation.get(),
-                note=f"merged into {survivor.id}; {note}",
+                note=version_note(f"merged into {survivor.id}; {note}"),
             )
         ]
     )

@@ -42,10 +42,12 @@ from .batch import (
     RecordResult,
     batch_answer,
     erased,
+    latest_timestamp,
     not_an_object,
     source_key_read,
     timestamp_read,
     unknown_fields,
+    unstorable_text,
 )
 from .candidates import Proposal, candidates_queue
 from .golden import Rules, golden_recompute, golden_survive, ownership_rules_part, versions_save
@@ -62,9 +64,10 @@ def source_records_upsert(*, source: SourceSystem, domain: str, records: Sequenc
     Records that cannot be read are rejected one by one; the rest are applied together in one transaction.
     A record older than the stored one (by the source's ``updated_at``) never overwrites it.
     """
+    latest = latest_timestamp()
     return batch_answer(
         records,
-        lambda index, item: _read(domain, index, item),
+        lambda index, item: _read(domain, index, item, latest),
         lambda incoming, results: _apply(source, domain, incoming, results),
     )
 
@@ -90,13 +93,13 @@ class _Incoming:
     keys: list[str]
 
 
-def _read(domain: str, index: int, item: Any) -> _Incoming | RecordResult:
-    rejected = not_an_object(item, "A record")
+def _read(domain: str, index: int, item: Any, latest: datetime) -> _Incoming | RecordResult:
+    rejected = not_an_object(item, "A record") or unstorable_text(item)
     if rejected:
         return rejected
     errors: dict[str, list[str]] = {}
     source_key = source_key_read(item, errors, max_length=MAX_SOURCE_KEY)
-    updated_at = timestamp_read(item, "updated_at", errors, missing="Required.")
+    updated_at = timestamp_read(item, "updated_at", errors, latest=latest, missing="Required.")
     unknown_fields(item, _FIELDS, errors)
     if "attributes" not in item:
         errors["attributes"] = ["Required."]

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .. import text
 from ..errors import IdempotencyMismatch, ValidationFailed
 from ..models import ApiKey, IdempotencyRecord, SourceSystem
 
@@ -41,6 +42,8 @@ def idempotent(
         return status, body, False
     if len(key) > 200:
         raise ValidationFailed("Idempotency-Key is at most 200 characters.", fields={"Idempotency-Key": ["Too long."]})
+    if not text.storable(key):
+        raise ValidationFailed("Idempotency-Key is not valid text.", fields={"Idempotency-Key": ["Not valid text."]})
 
     def replay(record: IdempotencyRecord) -> tuple[int, Any, bool]:
         if record.request_hash != fingerprint:

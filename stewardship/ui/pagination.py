@@ -62,8 +62,8 @@ def _decode(cursor: str | None, model: type[Model], ordering: tuple[str, ...]) -
         if direction not in (FORWARD, BACKWARD) or len(raw) != len(ordering):
             return None
         values = [column_field(model, _field(name)).to_python(value) for name, value in zip(ordering, raw, strict=True)]
-    except (ValueError, TypeError, binascii.Error, ValidationError):
-        return None
+    except (ValueError, TypeError, binascii.Error, ValidationError, RecursionError):
+        return None  # RecursionError: a cursor crafted of thousands of nested brackets
     if any(value is None for value in values):
         return None
     return direction, values

@@ -6,25 +6,25 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.settings import api_settings
 
+from stewardship.api.pagination import CursorPagination
 from stewardship.api.permissions import IsReader, IsSteward
 from stewardship.api.views import ReaderContextMixin
+from stewardship.errors import ValidationFailed
 from stewardship.roles import acting_user
 
 from .. import services
-from ..filtersets import DeliveryFilterSet
+from ..filtersets import DeliveryFilterSet, unknown_filters
 from ..models import Delivery
 from .serializers import BulkReplayResultSerializer, DeliveryDetailSerializer, DeliverySerializer
 
 
 class DeliveryCursorPagination(CursorPagination):
     ordering = ("-created_at", "-id")
-    page_size_query_param = "page_size"
-    max_page_size = 500
 
 
 class DeliveryViewSet(ReaderContextMixin, viewsets.ReadOnlyModelViewSet):
@@ -32,7 +32,7 @@ class DeliveryViewSet(ReaderContextMixin, viewsets.ReadOnlyModelViewSet):
     golden_id, event_type and age."""
 
     permission_classes = [IsReader]
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = "[0-9]+"  # ASCII digits only: \d also matches "٣", which int() reads as 3
     filterset_class = DeliveryFilterSet
     pagination_class = DeliveryCursorPagination
 
@@ -56,6 +56,12 @@ class DeliveryViewSet(ReaderContextMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses=BulkReplayResultSerializer, operation_id="sync_deliveries_replay_matching")
     @action(detail=False, methods=["post"], url_path="replay", permission_classes=[IsSteward])
     def replay_many(self, request: Request) -> Response:
-        """Replay every dead delivery that matches the query-string filters (the same as the list's)."""
+        """Replay every dead delivery that matches the query-string filters (the same as the list's). A parameter
+        that is no filter is a 400: ignored, it would widen the replay."""
+        unknown = unknown_filters(
+            request.query_params, [*DeliveryFilterSet.base_filters, api_settings.URL_FORMAT_OVERRIDE]
+        )
+        if unknown:
+            raise ValidationFailed("Unknown filters: nothing was replayed.", fields=unknown)
         deliveries = self.filter_queryset(Delivery.objects.all())
         return Response(services.deliveries_replay(deliveries=deliveries, user=acting_user(request)))

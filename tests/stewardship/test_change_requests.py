@@ -1,9 +1,11 @@
 """Maker-checker: a steward's edit of a governed attribute waits for another user with the approver role."""
 
+import json
+
 import pytest
 from django.contrib.auth.models import Group, User
 
-from stewardship.models import AttributeLock, GoldenRecord, OwnershipRule
+from stewardship.models import AttributeLock, ChangeRequest, GoldenRecord, OwnershipRule
 from tests.conftest import record
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +112,54 @@ def test_the_list_filters_by_status(golden_id, steward, client_for):
 
 def test_sources_cannot_request_changes(golden_id, source_cdp):
     assert request_edit(source_cdp, golden_id, attribute="given_name", value="X").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"attribute": "email", "value": "ann@exam\x00ple.com"}, "email"),
+        ({"attribute": "email", "value": "ann@exam\udc80ple.com"}, "email"),
+        ({"attribute": "email", "value": "ann@example.com", "comment": "called\x00"}, "comment"),
+        ({"attribute": "email\ud800", "value": "ann@example.com"}, "attribute"),
+        ({"attribute": "email", "value": "a@example.com", "golden_id": "\ud800"}, "golden_id"),
+    ],
+)
+def test_text_postgresql_cannot_store_is_a_400_with_field_errors(golden_id, steward, client_for, body, field):
+    response = client_for(steward).post(
+        "/api/v1/change-requests/", data=json.dumps({"golden_id": golden_id, **body}), content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert list(response.json()["error"]["fields"]) == [field]
+    assert not ChangeRequest.objects.exists()
+
+
+def test_a_decision_comment_postgresql_cannot_store_is_a_400(golden_id, steward, approver, client_for):
+    change = request_edit(client_for(steward), golden_id, attribute="email", value="ann.lee@example.com").json()
+    response = client_for(approver).post(
+        f"/api/v1/change-requests/{change['id']}/approve/",
+        data=json.dumps({"comment": "ok\ud800"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["comment"]
+    assert ChangeRequest.objects.get().status == "pending"
+
+
+@pytest.mark.parametrize("action", ["approve", "reject"])
+def test_a_change_request_id_that_is_not_ascii_digits_is_a_404(golden_id, steward, approver, client_for, action):
+    change = request_edit(client_for(steward), golden_id, attribute="email", value="ann.lee@example.com").json()
+    arabic = "".join(chr(0x660 + int(digit)) for digit in str(change["id"]))
+    for wrong in ("abc", arabic):
+        assert client_for(approver).post(f"/api/v1/change-requests/{wrong}/{action}/").status_code == 404
+        assert client_for(approver).get(f"/api/v1/change-requests/{wrong}/").status_code == 404
+    assert ChangeRequest.objects.get().status == "pending"
+
+
+def test_a_request_with_a_comment_of_the_longest_length_can_be_approved(golden_id, steward, approver, client_for):
+    comment = "c" * 500
+    change = request_edit(client_for(steward), golden_id, attribute="email", value="a@example.com", comment=comment)
+    approved = client_for(approver).post(f"/api/v1/change-requests/{change.json()['id']}/approve/")
+    assert approved.status_code == 200, approved.content[:200]
+    note = GoldenRecord.objects.get(pk=golden_id).versions.first().note
+    assert len(note) == 500 and note.startswith("change request") and note.endswith("c…")
+    assert ChangeRequest.objects.get().comment == comment  # the whole comment stays on the request

@@ -1,5 +1,7 @@
 """Consent: an immutable log; the latest captured_at wins whatever the arrival order; on a tie, withdrawal wins."""
 
+import json
+
 import pytest
 
 from stewardship.models import ConsentEvent, ConsentState, GoldenRecord
@@ -101,3 +103,39 @@ def test_consent_changes_are_versioned_and_shown_on_the_golden_record(source_cdp
     assert body["consents"] == [
         {"purpose": "email_marketing", "status": "withdrawn", "captured_at": "2026-03-04T00:00:00Z", "source": "cdp"}
     ]
+
+
+def test_a_captured_at_before_1900_is_rejected_and_the_customer_still_reads(
+    source_cdp, customer, steward, client_for, client
+):
+    response = consents(
+        source_cdp,
+        "cdp",
+        event("granted", "0001-01-01T00:00:00+05:00"),
+        event("withdrawn", "1899-12-31T23:00:00Z", purpose="profiling"),
+        event("granted", "2026-03-01T00:00:00Z", purpose="sms_marketing"),
+    )
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "rejected", "created"]
+    assert results[0]["errors"] == {"captured_at": ["Out of range: from 1900-01-01 to now."]}
+    assert ConsentEvent.objects.count() == 1
+    assert client_for(steward).get(f"/api/v1/customers/{customer}/").status_code == 200
+    client.force_login(steward)
+    assert client.get(f"/customers/{customer}/").status_code == 200
+
+
+def test_an_event_with_text_postgresql_cannot_store_is_rejected_alone(source_cdp, customer):
+    events = [
+        event("granted", "2026-03-01T00:00:00Z", source_key="C\x001"),
+        event("granted", "2026-03-01T00:00:00Z", purpose="email_\udc80marketing"),
+        {**event("granted", "2026-03-01T00:00:00Z"), "status": "granted\x00"},
+        event("granted", "2026-03-01T00:00:00Z", purpose="profiling"),
+    ]
+    response = source_cdp.post(
+        "/api/v1/sources/cdp/consents/batch/", data=json.dumps({"events": events}), content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["rejected"] * 3 + ["created"]
+    assert [list(r["errors"]) for r in results[:3]] == [["source_key"], ["purpose"], ["status"]]
+    assert ConsentEvent.objects.count() == 1

@@ -1,5 +1,10 @@
 """Reading attributes: errors reject a record, warnings keep the value but keep it out of survivorship."""
 
+import re
+from datetime import UTC, datetime
+
+import pytest
+
 from stewardship import domains
 
 
@@ -55,3 +60,28 @@ def test_price_and_points_types():
     assert domains.read_attributes("product", {"price": "12.5"}).values["price"] == "12.50"
     assert "price" in domains.read_attributes("product", {"price": "twelve"}).errors
     assert "loyalty_points" in domains.read_attributes("customer", {"loyalty_points": True}).errors
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("9999-12-31T23:00:00-05:00", "Out of range: from 1900-01-01 to now."),  # past year 9999 in UTC
+        ("0001-01-01T00:00:00+05:00", "Out of range: from 1900-01-01 to now."),  # before year 1 in UTC
+        ("1899-12-31T23:59:59Z", "Out of range: from 1900-01-01 to now."),
+        ("3000-01-01T00:00:00Z", "In the future."),
+    ],
+)
+def test_a_timestamp_is_read_from_1900_to_now(value, message):
+    latest = datetime(2026, 6, 1, tzinfo=UTC)
+    with pytest.raises(domains.Unreadable, match=re.escape(message)):
+        domains.parse_timestamp(value, latest=latest)
+    assert domains.parse_timestamp("1900-01-01T00:00:00Z", latest=latest).year == 1900
+    assert domains.parse_timestamp("2026-06-01T02:00:00+02:00", latest=latest) == latest
+
+
+@pytest.mark.parametrize("value", [10**15, -(10**15), int("9" * 4000), "1" * 16, "\u0663", "１２"])
+def test_an_integer_has_at_most_15_digits_however_it_is_sent(value):
+    assert domains.read_attributes("customer", {"loyalty_points": value}).errors == {
+        "loyalty_points": ["Must be an integer."]
+    }
+    assert domains.read_attributes("customer", {"loyalty_points": 10**15 - 1}).values["loyalty_points"] == 10**15 - 1

@@ -1,5 +1,7 @@
 """GET /api/v1/customers/ and /products/: shape, filters, cursor pagination, constant query count."""
 
+import base64
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -119,3 +121,38 @@ def test_unknown_golden_id_is_a_404(steward, client_for):
     response = client_for(steward).get("/api/v1/customers/00000000-0000-0000-0000-000000000000/")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def crafted(query: str) -> str:
+    """A cursor as DRF spells one (base64 of a query string), holding what a client chose."""
+    return base64.b64encode(query.encode()).decode()
+
+
+CRAFTED_CURSORS = [
+    "cD1hYmM=",  # p=abc
+    crafted("p=2026-13-45 10:00:00"),
+    crafted("r=1&p=abc"),
+    crafted("o=3&p=\x00"),
+    crafted("p=" + "9" * 400),
+    crafted("p=1e999"),
+]
+
+
+@pytest.mark.parametrize("cursor", CRAFTED_CURSORS)
+def test_a_crafted_cursor_is_drfs_invalid_cursor_404_on_every_list(source_cdp, steward, client_for, push, cursor):
+    _load(source_cdp, push, 1)
+    golden = client_for(steward).get("/api/v1/customers/").json()["results"][0]["id"]
+    client = client_for(steward)
+    for path in (
+        "/api/v1/customers/",
+        "/api/v1/products/",
+        "/api/v1/match-candidates/",
+        "/api/v1/change-requests/",
+        f"/api/v1/customers/{golden}/history/",
+    ):
+        response = client.get(path, {"cursor": cursor})
+        if response.status_code == 200:  # the value reads as the ordering's type (a score of 1e999, a big version)
+            continue
+        assert response.status_code == 404, (path, response.content[:200])
+        assert response.json()["error"] == {"code": "not_found", "message": "Invalid cursor"}
+    assert client.get("/api/v1/customers/", {"cursor": "cD1hYmM="}).status_code == 404

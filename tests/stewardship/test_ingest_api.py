@@ -1,8 +1,12 @@
 """POST /api/v1/sources/{source}/customers|products/batch/: per-record answers, ownership, ordering, idempotency."""
 
+import json
+from datetime import timedelta
+
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from stewardship import db, services
 from stewardship.models import BlockingKey, GoldenRecord, SourceRecord, SourceSystem
@@ -356,3 +360,88 @@ def test_a_batch_writes_the_same_rows_whether_inserted_or_copied(source_erp, pus
     assert stored.features["gn"] == f"ann{count - 1}"
     assert stored.golden.attributes["given_name"] == f"Ann{count - 1}"
     assert stored.golden.versions.get().changes["given_name"] == {"before": None, "after": f"Ann{count - 1}"}
+
+
+def test_a_timestamp_outside_1900_to_now_rejects_the_record_and_the_others_go_on(source_erp, push, client_for, steward):
+    response = push(
+        source_erp,
+        "erp",
+        record("Y9999", "9999-12-31T23:00:00-05:00", family_name="Lee"),
+        record("Y3000", "3000-01-01T00:00:00Z", family_name="Kim"),
+        record("Y1899", "1899-12-31T23:59:59Z", family_name="Park"),
+        record("OK", family_name="Lee"),
+    )
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["rejected"] * 3 + ["created"]
+    assert [list(r["errors"]) for r in results[:3]] == [["updated_at"]] * 3
+    assert list(SourceRecord.objects.values_list("source_key", flat=True)) == ["OK"]
+    golden = results[3]["golden_id"]
+    assert client_for(steward).get(f"/api/v1/customers/{golden}/").status_code == 200
+
+
+def test_a_source_clock_may_run_ahead_by_the_allowed_skew(source_erp, push, settings):
+    settings.STEWARD_MAX_CLOCK_SKEW_SECONDS = 300
+    now = timezone.now()
+    results = push(
+        source_erp,
+        "erp",
+        record("AHEAD", (now + timedelta(seconds=200)).isoformat(), family_name="Lee"),
+        record("TOO-FAR", (now + timedelta(seconds=400)).isoformat(), family_name="Kim"),
+    ).json()["results"]
+    assert [r["status"] for r in results] == ["created", "rejected"]
+    assert results[1]["errors"] == {"updated_at": ["In the future."]}
+
+
+def post_json(client, path, body, **headers):
+    """POST ``body`` as JSON text: a lone surrogate travels as its \\ud800 escape, which a client's encoder refuses."""
+    return client.post(path, data=json.dumps(body), content_type="application/json", headers=headers)
+
+
+def unstorable(n):
+    """Record ``n`` with text PostgreSQL cannot store (a NUL, a lone surrogate) somewhere in it."""
+    key = f"BAD{n}"
+    return [
+        record(key, given_name="An\x00n"),
+        record(key + "\ud800", given_name="Ann"),
+        record(key, family_name="Lee\udfff"),
+        {**record(key, given_name="Ann"), "comm\x00ent": "x"},
+        record(key, **{"given\x00name": "Ann"}),
+        record(key, phone=["+33\x00"]),
+    ][n % 6]
+
+
+def test_text_postgresql_cannot_store_rejects_only_its_record(source_erp):
+    bad = range(3, 990, 14)  # 71 of the 1,000
+    records = [unstorable(n // 14) if n in bad else record(f"OK{n}", family_name=f"Lee{n}") for n in range(1000)]
+    response = post_json(
+        source_erp, "/api/v1/sources/erp/customers/batch/", {"records": records}, **{"Idempotency-Key": "nul-1"}
+    )
+    assert response.status_code == 200, response.content[:300]
+    results = response.json()["results"]
+    rejected = [r for r in results if r["status"] == "rejected"]
+    assert len(rejected) == 71 and all(r["errors"] for r in rejected)
+    assert {tuple(r["errors"]) for r in rejected} == {
+        ("attributes.given_name",),
+        ("source_key",),
+        ("attributes.family_name",),
+        ("comm\\u0000ent",),
+        ("attributes.given\\u0000name",),
+        ("attributes.phone.0",),
+    }
+    assert rejected[1]["source_key"] == "BAD1\\ud800"  # echoed with the character escaped
+    assert SourceRecord.objects.count() == 929
+    again = post_json(
+        source_erp, "/api/v1/sources/erp/customers/batch/", {"records": records}, **{"Idempotency-Key": "nul-1"}
+    )
+    assert again.json() == response.json() and again["Idempotent-Replayed"] == "true"
+
+
+def test_an_idempotency_key_postgresql_cannot_store_is_a_400(source_erp, push):
+    response = push(source_erp, "erp", record("E1", family_name="Lee"), **{"Idempotency-Key": "k\x00"})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"Idempotency-Key": ["Not valid text."]}
+    assert SourceRecord.objects.count() == 0
+
+
+def test_a_source_key_with_a_nul_in_the_url_is_not_found(source_erp):
+    assert source_erp.get("/api/v1/sources/erp/customers/E%001/").status_code == 404

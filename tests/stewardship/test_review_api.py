@@ -1,5 +1,7 @@
 """Review: the candidate queue, claim, merge (with chosen values), not a match, unmerge, 409/412."""
 
+import json
+
 import pytest
 
 from stewardship.models import (
@@ -317,3 +319,33 @@ def test_queue_query_count_does_not_grow_with_page_size(source_cdp, steward, cli
 
     count(1)
     assert count(2) == count(6) <= 3
+
+
+@pytest.mark.parametrize("value", ["Ann\x00", "Ann\ud800", ["Ann\x00"]])
+def test_a_merge_value_postgresql_cannot_store_is_a_400_and_nothing_merges(pair, steward, client_for, value):
+    a, b, c = pair
+    response = client_for(steward).post(
+        f"/api/v1/match-candidates/{c.pk}/merge/",
+        data=json.dumps({"values": {"given_name": value}}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+    assert list(response.json()["error"]["fields"]) == ["given_name"]
+    c.refresh_from_db()
+    assert c.status == "pending" and GoldenRecord.objects.filter(status="active").count() == 2
+
+
+def arabic_indic(number: int) -> str:
+    """``number`` in Arabic-Indic digits (٣ for 3): Python's int() reads them, a URL of ids must not."""
+    return "".join(chr(0x660 + int(digit)) for digit in str(number))
+
+
+@pytest.mark.parametrize("action", ["assign", "merge", "reject"])
+def test_a_candidate_id_that_is_not_ascii_digits_is_a_404(pair, steward, client_for, action):
+    _, _, c = pair
+    client = client_for(steward)
+    for wrong in ("abc", arabic_indic(c.pk), f"{c.pk}\u00a0", "1e3"):
+        assert client.post(f"/api/v1/match-candidates/{wrong}/{action}/").status_code == 404, wrong
+        assert client.get(f"/api/v1/match-candidates/{wrong}/").status_code == 404, wrong
+    c.refresh_from_db()
+    assert c.status == "pending" and c.assigned_to is None

@@ -86,3 +86,50 @@ def test_the_list_costs_the_same_queries_for_one_or_many(webhook, upsert, client
     with CaptureQueriesContext(connection) as many:
         assert len(api.get(URL).json()["results"]) == 50
     assert len(one) == len(many)
+
+
+@pytest.mark.parametrize("cursor", ["cD1hYmM=", "cj0xJnA9MjAyNi0xMy00NQ=="])  # p=abc; r=1&p=2026-13-45
+def test_a_crafted_cursor_is_drfs_invalid_cursor_404(client_for, steward, cursor):
+    response = client_for(steward).get(URL, {"cursor": cursor})
+    assert response.status_code == 404
+    assert response.json()["error"] == {"code": "not_found", "message": "Invalid cursor"}
+
+
+@pytest.fixture
+def dead(db, upsert) -> Delivery:
+    """A dead delivery to a connector nobody listens at (no sandbox needed)."""
+    connector = Connector.objects.create(name="hooks", kind="webhook", base_url="http://127.0.0.1:9/")
+    Subscription.objects.create(connector=connector, domain="customer")
+    upsert("erp", ann())
+    Delivery.objects.update(status=DeliveryStatus.DEAD)
+    return Delivery.objects.get()
+
+
+def test_a_delivery_id_that_is_not_ascii_digits_is_a_404(client_for, steward, dead):
+    arabic = "".join(chr(0x660 + int(digit)) for digit in str(dead.pk))  # ٣ for 3: int() reads it
+    for wrong in ("abc", arabic):
+        assert client_for(steward).get(f"{URL}{wrong}/").status_code == 404
+        assert client_for(steward).post(f"{URL}{wrong}/replay/").status_code == 404
+    assert Delivery.objects.get().status == DeliveryStatus.DEAD
+
+
+@pytest.mark.parametrize(
+    ("query", "unknown"),
+    [("conector=hooks", "conector"), ("status=dead&golden=x", "golden"), ("connector=hooks&cursor=abc", "cursor")],
+)
+def test_bulk_replay_with_an_unknown_filter_is_a_400_naming_it(client_for, steward, dead, query, unknown):
+    response = client_for(steward).post(f"{URL}replay/?{query}")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"] == {unknown: ["Unknown filter."]}
+    assert Delivery.objects.get().status == DeliveryStatus.DEAD  # a typo does not replay every dead letter
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("min_age", "100000000000"), ("max_age", "1e20"), ("min_age", "-1"), ("max_age", "NaN"), ("min_age", "Infinity")],
+)
+def test_an_age_out_of_range_is_a_400_naming_the_filter(client_for, steward, name, value):
+    api = client_for(steward)
+    for response in (api.get(URL, {name: value}), api.post(f"{URL}replay/?{name}={value}")):
+        assert response.status_code == 400, response.content
+        assert list(response.json()["error"]["fields"]) == [name]

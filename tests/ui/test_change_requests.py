@@ -98,3 +98,11 @@ def test_tabs_and_only_mine(signed_in, steward, approver, change, pair):
     assert len(client.get("/change-requests/?status=approved").context["page"].items) == 0
     assert len(client.get("/change-requests/?status=all").context["page"].items) == 2
     assert client.get("/change-requests/?status=bogus").context["tab"] == "pending"
+
+
+@pytest.mark.parametrize("comment", ["checked\x00", "x" * 501])
+def test_a_comment_that_does_not_read_is_a_400_and_nothing_is_decided(signed_in, approver, change, pair, comment):
+    response = signed_in(approver).post(f"/change-requests/{change.pk}/approve/", {"comment": comment})
+    assert response.status_code == 400 and "comment" in response.content.decode()
+    assert ChangeRequest.objects.get(pk=change.pk).status == ChangeRequestStatus.PENDING
+    assert GoldenRecord.objects.get(pk=pair[0]).attributes["email"] == "ann@example.com"

@@ -119,7 +119,7 @@ def test_merge_then_unmerge_from_the_golden_page(signed_in, steward, pair):
     assert response.status_code == 302 and response["Location"] == f"/customers/{a}/"
     assert GoldenRecord.objects.get(pk=b).status == "active"
     shown = client.get(f"/customers/{a}/").content.decode()
-    assert "Split erp:E1 out" in shown and f"/customers/{b}/" in shown and ">Unmerge<" in shown
+    assert "Split <bdi>erp:E1</bdi> out" in shown and f"/customers/{b}/" in shown and ">Unmerge<" in shown
     stale = client.post(f"/customers/{a}/unmerge/", {"source": "erp", "source_key": "E1", "version": version})
     assert stale.status_code == 412 and "Nothing was changed" in stale.content.decode()
 
@@ -208,3 +208,11 @@ def test_the_dashboard_counts_what_waits(signed_in, steward, approver, pair, sec
     assert [row.candidate.pk for row in signed_in(steward).get("/").context["figures"].next_up] == [second_pair[2].pk]
     MatchCandidate.objects.all().delete()
     assert signed_in(steward).get("/").context["figures"].pending == 0
+
+
+def test_an_edit_with_a_nul_character_is_a_400_and_nothing_is_requested(signed_in, steward, pair):
+    response = signed_in(steward).post(
+        f"/customers/{pair[0]}/attributes/email/edit/", {"value": "ann\x00@example.com", "comment": "called"}
+    )
+    assert response.status_code == 400
+    assert not ChangeRequest.objects.exists()

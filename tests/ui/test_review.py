@@ -214,3 +214,12 @@ def test_a_product_pair_reads_side_by_side(signed_in, steward, db):
     assert {row.name for row in page.context["review"].choosable} == {"gtin", "name", "price"}
     queue = signed_in(steward).get("/review/?domain=product").content.decode()
     assert "9.90" in queue and f'id="candidate-{candidate.pk}"' in queue
+
+
+def test_a_candidate_id_that_is_not_ascii_digits_is_a_404(signed_in, steward, pair):
+    arabic = "".join(chr(0x660 + int(digit)) for digit in str(pair[2].pk))
+    client = signed_in(steward)
+    for wrong in ("abc", arabic):
+        assert client.get(f"/review/{wrong}/").status_code == 404
+        assert client.post(f"/review/{wrong}/claim/").status_code == 404
+    assert client.get(f"/review/{'9' * 30}/").status_code == 404  # ASCII digits past any id: no such candidate

@@ -462,3 +462,13 @@ def test_the_dashboard_costs_the_same_for_one_connector_or_many(
 ):
     delivery(connector("erp"), DEAD)
     assert_flat(signed_in(steward), lambda: "/", _grow_fleet, BUDGET["dashboard"], django_assert_max_num_queries)
+
+
+@pytest.mark.parametrize("query", ["status=dead&conector=erp", "status=dead&min_age=60", "status=dead&cursor=x"])
+def test_bulk_replay_refuses_a_filter_the_page_does_not_have(signed_in, steward, query):
+    dead = delivery(connector("erp"), DEAD)
+    response = signed_in(steward).post(f"/sync/replay/?{query}")
+    assert response.status_code == 400 and "nothing was replayed" in response.content.decode()
+    assert query.split("&")[1].split("=")[0] in response.content.decode()
+    dead.refresh_from_db()
+    assert dead.status == DEAD

@@ -6,14 +6,16 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
 from ... import services
-from ...errors import ApplicationError
+from ...errors import ApplicationError, ValidationFailed
 from ...roles import acting_user
 from ...services.changes import NotAllowed
 from .. import queries
 from ..access import is_approver, steward_required
+from ..formats import isolated
 from ..forms import DecisionForm
 from .common import problem, wants_partial
 
@@ -40,15 +42,21 @@ def _decide(request: HttpRequest, request_id: int, approve: bool) -> HttpRespons
     # The service refuses too; checking first answers before reading the form.
     if not is_approver(request.user):
         return problem(request, NotAllowed("Only a user with the approver role can decide change requests."))
+    back = {"back_url": reverse("ui:change-requests"), "back_label": "Back to change requests"}
     form = DecisionForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    if not form.is_valid():
+        # Deciding without the comment the approver wrote would record less than they meant.
+        fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+        return problem(
+            request, ValidationFailed("The comment cannot be used: nothing was decided.", fields=fields), **back
+        )
     service = services.change_request_approve if approve else services.change_request_reject
     try:
-        change = service(request_id=request_id, user=acting_user(request), comment=comment)
+        change = service(request_id=request_id, user=acting_user(request), comment=form.cleaned_data["comment"])
     except ApplicationError as error:
-        return problem(request, error, back_url=reverse("ui:change-requests"), back_label="Back to change requests")
+        return problem(request, error, **back)
     verb = "Approved and applied" if approve else "Rejected"
-    message = f"{verb}: {queries.label(change.attribute)} of {change.golden.display_name}."
+    message = format_html("{}: {} of {}.", verb, queries.label(change.attribute), isolated(change.golden.display_name))
     if wants_partial(request):
         row = queries.change_request_row(request_id=request_id)
         return render(

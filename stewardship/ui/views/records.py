@@ -18,6 +18,7 @@ from ...models import ChangeRequestStatus, GoldenRecord
 from ...roles import acting_user
 from .. import queries
 from ..access import steward_required
+from ..formats import isolated
 from ..forms import ChangeRequestForm, SearchForm, UnmergeForm
 from .common import problem, wants_partial
 
@@ -132,9 +133,12 @@ def unmerge(request: HttpRequest, domain: str, golden_id: uuid.UUID) -> HttpResp
     except ApplicationError as error:
         return problem(request, error, back_url=url, back_label="Back to the golden record")
     links = format_html_join(
-        ", ", '<a href="{}">{}</a>', ((reverse("ui:golden", args=[t.domain, t.pk]), t.display_name) for t in targets)
+        ", ",
+        '<a href="{}">{}</a>',
+        ((reverse("ui:golden", args=[t.domain, t.pk]), isolated(t.display_name)) for t in targets),
     )
     messages.success(
-        request, format_html("Split {}:{} out: it now belongs to {}.", data["source"], data["source_key"], links)
+        request,
+        format_html("Split {} out: it now belongs to {}.", isolated(f"{data['source']}:{data['source_key']}"), links),
     )
     return redirect(url)

@@ -23,6 +23,7 @@ from ...models import MatchCandidate
 from ...roles import acting_user
 from .. import queries
 from ..access import steward_required
+from ..formats import isolated
 from ..forms import QueueFilterForm, filters_from, filters_query, merge_choices
 from ..queries import QueueFilters
 from .common import HtmxHttpRequest, problem, wants_partial
@@ -110,7 +111,7 @@ def _failed(request: HttpRequest, candidate_id: int, filters: QueueFilters, erro
 
 def _golden_link(golden: Any) -> SafeString:
     return format_html(
-        '<a href="{}">{}</a>', reverse("ui:golden", args=[golden.domain, golden.pk]), golden.display_name
+        '<a href="{}">{}</a>', reverse("ui:golden", args=[golden.domain, golden.pk]), isolated(golden.display_name)
     )
 
 
