@@ -17,7 +17,7 @@ def nested(levels: int) -> str:
 
 
 @pytest.fixture
-def endpoints(source_erp, source_cdp, steward, client_for, push):
+def endpoints(source_erp, source_cdp, steward, approver, client_for, push):
     """(client, path) of every endpoint that reads a JSON body, with the rows it could write."""
     golden = push(source_erp, "erp", record("E1", family_name="Lee")).json()["results"][0]["golden_id"]
     other = push(source_cdp, "cdp", record("C1", family_name="Kim")).json()["results"][0]["golden_id"]
@@ -26,14 +26,14 @@ def endpoints(source_erp, source_cdp, steward, client_for, push):
     change = ChangeRequest.objects.create(
         golden_id=golden, attribute="city", value="Nice", base_version=1, requested_by=steward
     )
-    staff = client_for(steward)
+    staff, checker = client_for(steward), client_for(approver)
     return [
         (source_erp, "/api/v1/sources/erp/customers/batch/"),
         (source_erp, "/api/v1/sources/erp/products/batch/"),
         (source_erp, "/api/v1/sources/erp/consents/batch/"),
         (staff, "/api/v1/change-requests/"),
-        (staff, f"/api/v1/change-requests/{change.pk}/approve/"),
-        (staff, f"/api/v1/change-requests/{change.pk}/reject/"),
+        (checker, f"/api/v1/change-requests/{change.pk}/approve/"),
+        (checker, f"/api/v1/change-requests/{change.pk}/reject/"),
         (staff, f"/api/v1/match-candidates/{candidate.pk}/merge/"),
         (staff, f"/api/v1/customers/{golden}/unmerge/"),
     ]
