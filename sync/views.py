@@ -18,7 +18,7 @@ from connectors.base import KINDS
 from stewardship.errors import ApplicationError, ValidationFailed
 from stewardship.models import Domain
 from stewardship.roles import acting_user
-from stewardship.ui.access import steward_required
+from stewardship.ui.access import reader_required, steward_required
 from stewardship.ui.pagination import keyset_page
 from stewardship.ui.views.common import problem, wants_partial
 
@@ -69,7 +69,7 @@ def _not_valid(filterset: DeliveryFilterSet) -> ValidationFailed:
     )
 
 
-@steward_required
+@reader_required
 @require_GET
 def health(request: HttpRequest) -> HttpResponse:
     filterset, data = _filterset(request.GET)
@@ -122,7 +122,7 @@ def replay_many(request: HttpRequest) -> HttpResponse:
     return HttpResponseClientRedirect(back) if wants_partial(request) else redirect(back)
 
 
-@steward_required
+@reader_required
 @require_GET
 def delivery(request: HttpRequest, delivery_id: int) -> HttpResponse:
     row = Delivery.objects.select_related("connector", "event", "replayed_by").filter(pk=delivery_id).first()

@@ -11,14 +11,13 @@ from django.views.decorators.http import require_GET, require_POST
 from ... import services
 from ...errors import ApplicationError
 from ...roles import acting_user
-from ...services.changes import NotAllowed
 from .. import queries
-from ..access import is_approver, steward_required
+from ..access import approver_required, is_approver, reader_required
 from ..forms import DecisionForm
 from .common import problem, wants_partial
 
 
-@steward_required
+@reader_required
 @require_GET
 def change_list(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("status") or "pending"
@@ -37,9 +36,6 @@ def change_list(request: HttpRequest) -> HttpResponse:
 
 
 def _decide(request: HttpRequest, request_id: int, approve: bool) -> HttpResponse:
-    # The service refuses too; checking first answers before reading the form.
-    if not is_approver(request.user):
-        return problem(request, NotAllowed("Only a user with the approver role can decide change requests."))
     form = DecisionForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     service = services.change_request_approve if approve else services.change_request_reject
@@ -60,13 +56,13 @@ def _decide(request: HttpRequest, request_id: int, approve: bool) -> HttpRespons
     return redirect(reverse("ui:change-requests"))
 
 
-@steward_required
+@approver_required
 @require_POST
 def approve(request: HttpRequest, request_id: int) -> HttpResponse:
     return _decide(request, request_id, approve=True)
 
 
-@steward_required
+@approver_required
 @require_POST
 def reject(request: HttpRequest, request_id: int) -> HttpResponse:
     return _decide(request, request_id, approve=False)

@@ -17,12 +17,12 @@ from ...errors import ApplicationError
 from ...models import ChangeRequestStatus, GoldenRecord
 from ...roles import acting_user
 from .. import queries
-from ..access import steward_required
+from ..access import reader_required, steward_required
 from ..forms import ChangeRequestForm, SearchForm, UnmergeForm
 from .common import problem, wants_partial
 
 
-@steward_required
+@reader_required
 @require_GET
 def search(request: HttpRequest, domain: str) -> HttpResponse:
     form = SearchForm(request.GET)
@@ -38,7 +38,7 @@ def domains_title(domain: str) -> str:
     return "Customers" if domain == domains.CUSTOMER else "Products"
 
 
-@steward_required
+@reader_required
 @require_GET
 def golden(request: HttpRequest, domain: str, golden_id: uuid.UUID) -> HttpResponse:
     page = queries.golden_page(domain=domain, golden_id=golden_id)
@@ -65,7 +65,7 @@ def _row(request: HttpRequest, golden: GoldenRecord, attribute: str, **extra: ob
     return render(request, "stewardship/partials/attribute_row.html", {"golden": golden, "attr": row, **extra})
 
 
-@steward_required
+@reader_required
 @require_GET
 def attribute_row(request: HttpRequest, domain: str, golden_id: uuid.UUID, attribute: str) -> HttpResponse:
     """One attribute row as it reads (an edit cancelled)."""

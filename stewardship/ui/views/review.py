@@ -22,7 +22,7 @@ from ...errors import ApplicationError
 from ...models import MatchCandidate
 from ...roles import acting_user
 from .. import queries
-from ..access import steward_required
+from ..access import reader_required, steward_required
 from ..forms import QueueFilterForm, filters_from, filters_query, merge_choices
 from ..queries import QueueFilters
 from .common import HtmxHttpRequest, problem, wants_partial
@@ -30,7 +30,7 @@ from .common import HtmxHttpRequest, problem, wants_partial
 PANEL = "stewardship/partials/review_panel.html"
 
 
-@steward_required
+@reader_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET)
@@ -49,7 +49,7 @@ def _review_context(request: HttpRequest, candidate_id: int, filters: QueueFilte
     return {"review": review, "filters_qs": filters_query(filters), **extra}
 
 
-@steward_required
+@reader_required
 @require_GET
 def detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
     context = _review_context(request, candidate_id, filters_from(request.GET))
