@@ -16,13 +16,14 @@ from django.http import HttpRequest, HttpResponse
 from django_htmx.http import HttpResponseClientRedirect
 
 from ..errors import ApplicationError
-from ..roles import APPROVER, PRIVACY, READERS, STEWARD, is_approver, is_steward, user_roles
+from ..roles import APPROVER, PRIVACY, READERS, STEWARD, is_approver, is_steward, sees_personal_data, user_roles
 from .views.common import problem
 
 __all__ = [
     "approver_required",
     "is_approver",
     "is_steward",
+    "masked_for",
     "privacy_required",
     "reader_required",
     "role_required",
@@ -30,6 +31,11 @@ __all__ = [
 ]
 
 View = Callable[..., HttpResponse]
+
+
+def masked_for(request: HttpRequest) -> bool:
+    """Whether the request's user sees personal values masked: a reader without a role that sees them in full."""
+    return not sees_personal_data(request.user)
 
 
 class RoleMissing(ApplicationError):

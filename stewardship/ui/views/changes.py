@@ -12,7 +12,7 @@ from ... import services
 from ...errors import ApplicationError
 from ...roles import acting_user
 from .. import queries
-from ..access import approver_required, is_approver, reader_required
+from ..access import approver_required, is_approver, masked_for, reader_required
 from ..forms import DecisionForm
 from .common import problem, wants_partial
 
@@ -23,7 +23,9 @@ def change_list(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("status") or "pending"
     tab = tab if tab in queries.CHANGE_TABS else "pending"
     mine = request.GET.get("mine") == "1"
-    page, counts = queries.change_requests(tab=tab, mine=mine, user=request.user, cursor=request.GET.get("cursor"))
+    page, counts = queries.change_requests(
+        tab=tab, mine=mine, user=request.user, cursor=request.GET.get("cursor"), masked=masked_for(request)
+    )
     context = {
         "page": page,
         "counts": counts,
@@ -46,7 +48,7 @@ def _decide(request: HttpRequest, request_id: int, approve: bool) -> HttpRespons
     verb = "Approved and applied" if approve else "Rejected"
     message = f"{verb}: {queries.label(change.attribute)} of {change.golden.display_name}."
     if wants_partial(request):
-        row = queries.change_request_row(request_id=request_id)
+        row = queries.change_request_row(request_id=request_id, masked=masked_for(request))
         return render(
             request,
             "stewardship/partials/change_request_row.html",

@@ -7,13 +7,13 @@ from django.shortcuts import render
 
 from ...roles import user_roles
 from .. import queries
-from ..access import is_approver, reader_required
+from ..access import is_approver, masked_for, reader_required
 
 
 @reader_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     approver = is_approver(request.user)
-    figures = queries.dashboard(user=request.user, approver=approver)
+    figures = queries.dashboard(user=request.user, approver=approver, masked=masked_for(request))
     context = {  # the sync panel is sync's own tag (sync_health)
         "figures": figures,
         "approver": approver,

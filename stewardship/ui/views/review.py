@@ -22,7 +22,7 @@ from ...errors import ApplicationError
 from ...models import MatchCandidate
 from ...roles import acting_user
 from .. import queries
-from ..access import reader_required, steward_required
+from ..access import masked_for, reader_required, steward_required
 from ..forms import QueueFilterForm, filters_from, filters_query, merge_choices
 from ..queries import QueueFilters
 from .common import HtmxHttpRequest, problem, wants_partial
@@ -35,7 +35,9 @@ PANEL = "stewardship/partials/review_panel.html"
 def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET)
     filters = form.filters()
-    page, total = queries.review_queue(user=request.user, filters=filters, cursor=request.GET.get("cursor"))
+    page, total = queries.review_queue(
+        user=request.user, filters=filters, cursor=request.GET.get("cursor"), masked=masked_for(request)
+    )
     context = {"form": form, "page": page, "total": total, "filters_qs": filters_query(filters)}
     if wants_partial(request):
         return render(request, "stewardship/partials/queue_results.html", context)
@@ -43,10 +45,11 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _review_context(request: HttpRequest, candidate_id: int, filters: QueueFilters, **extra: Any) -> dict[str, Any]:
-    review = queries.review(candidate_id=candidate_id, user=request.user, filters=filters)
+    masked = masked_for(request)
+    review = queries.review(candidate_id=candidate_id, user=request.user, filters=filters, masked=masked)
     if review is None:
         raise Http404("No such match candidate.")
-    return {"review": review, "filters_qs": filters_query(filters), **extra}
+    return {"review": review, "filters_qs": filters_query(filters), "masked": masked, **extra}
 
 
 @reader_required
@@ -67,7 +70,7 @@ def claim(request: HtmxHttpRequest, candidate_id: int) -> HttpResponse:
     if wants_partial(request) and request.htmx.target == "review-panel":
         return render(request, PANEL, _review_context(request, candidate_id, filters))
     if wants_partial(request):
-        row = queries.candidate_row(candidate_id=candidate_id)
+        row = queries.candidate_row(candidate_id=candidate_id, masked=masked_for(request))
         return render(
             request, "stewardship/partials/queue_row.html", {"row": row, "filters_qs": filters_query(filters)}
         )

@@ -1,0 +1,156 @@
+"""Privacy in the UI: what a viewer sees masked."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from stewardship import services
+
+from .conftest import ingest
+from .test_sync import connector
+
+pytestmark = pytest.mark.django_db
+
+# What the pair's customers hold (tests/ui/conftest.py), and the candidate's explanation, as stored: none of it may
+# reach a viewer.
+PERSONAL = [
+    "ann@example.com",
+    "alee@corp.example",
+    "+33612345678",
+    "1 high st",  # and "1 High Street"
+    "69001",
+    "75001",
+    "1984-03-09",
+    "ann.lee@example.com",
+]
+# As a viewer sees them: the email's first letter and domain, the phone's last two digits, the birth year.
+MASKED = ["a•••@example.com", "a•••@corp.example", "•••78", "1984"]
+
+
+@pytest.fixture
+def ann(pair, steward):
+    """Ann Lee with a birth date (a steward value), a pending change of her email, and a delivery to the ERP of her
+    latest version (whose payload holds her values)."""
+    a, b, candidate = pair
+    erp = connector("erp")
+    services.attribute_lock_set(golden_id=a, attribute="birth_date", value="1984-03-09", user=steward)
+    services.change_request_create(golden_id=a, attribute="email", value="ann.lee@example.com", user=steward)
+    delivery = erp.deliveries.get(golden_id=a)
+    return a, b, candidate, delivery
+
+
+def read_pages(ann) -> list[str]:
+    a, _, candidate, delivery = ann
+    return [
+        "/",
+        "/review/",
+        f"/review/{candidate.pk}/",
+        "/customers/",
+        "/customers/?q=lee",
+        f"/customers/{a}/",
+        f"/customers/{a}/attributes/email/",
+        f"/customers/{a}/attributes/birth_date/",
+        "/change-requests/?status=all",
+        "/sync/?status=",
+        f"/sync/deliveries/{delivery.pk}/",
+    ]
+
+
+def leaks(html: str) -> list[str]:
+    return [value for value in PERSONAL if value.lower() in html.lower()]
+
+
+# --- masking ---
+
+
+def test_a_viewer_reads_every_page_with_personal_values_masked(signed_in, viewer, ann):
+    client = signed_in(viewer)
+    shown = ""
+    for path in read_pages(ann):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = response.content.decode()
+        assert leaks(html) == [], path
+        shown += html
+    for value in [*MASKED, "Ann", "Lee", "Lyon", "Paris"]:  # names and cities in full
+        assert value in shown, value
+
+
+def test_the_golden_page_masks_values_sources_history_steward_values_and_pending_changes(signed_in, viewer, ann):
+    a = ann[0]
+    response = signed_in(viewer).get(f"/customers/{a}/")
+    page = response.context["page"]
+    values = {attr.name: attr.value_display for attr in page.attributes}
+    assert values["email"] == "a•••@example.com" and values["phone"] == "•••78"
+    assert values["birth_date"] == "1984" and values["address_line1"] == "•••" and values["postal_code"] == "•••"
+    assert (values["given_name"], values["family_name"], values["city"]) == ("Ann", "Lee", "Lyon")
+    birth_date = next(attr for attr in page.attributes if attr.name == "birth_date")
+    assert birth_date.lock.value == "1984" and birth_date.provenance.steward
+    assert [c.value for c in page.pending_changes] == ["a•••@example.com"]
+    assert page.sources[0].attributes["email"] == "a•••@example.com"
+    steward_edit = page.history[0]
+    assert ("Date of birth", "—", "1984", "") in steward_edit.changes
+    html = response.content.decode()
+    assert "a•••@example.com" in html and leaks(html) == []
+
+
+def test_the_review_page_and_queue_mask_both_records_and_the_evidence(signed_in, viewer, ann):
+    _, _, candidate, _ = ann
+    client = signed_in(viewer)
+    review = client.get(f"/review/{candidate.pk}/").context["review"]
+    email = next(row for row in review.rows if row.name == "email")
+    assert {email.a_display, email.b_display} == {"a•••@corp.example", "a•••@example.com"} and email.differs
+    address = next(row for row in review.rows if row.name == "address_line1")
+    assert (address.a_display, address.b_display, address.differs) == ("•••", "•••", True)
+    assert {e["a"] for e in review.candidate.explanation if e["field"] in ("email", "address")} <= {
+        "a•••@example.com",
+        "•••",
+    }
+    assert {s.attributes.get("postal_code") for s in [*review.sources_a, *review.sources_b]} == {"•••"}
+    [row] = client.get("/review/").context["page"].items
+    assert "a•••@example.com" in row.summary_a + row.summary_b
+
+
+def test_a_customer_known_by_email_alone_is_named_by_the_masked_email(signed_in, viewer, steward):
+    zoe = ingest("pos", "P9", email="zoe@example.net", city="Nice")
+    client = signed_in(viewer)
+    assert "z•••@example.net" in client.get(f"/customers/{zoe}/").content.decode()
+    results = client.get("/customers/").content.decode()
+    assert "z•••@example.net" in results and "zoe@example.net" not in results
+    assert "zoe@example.net" in signed_in(steward).get("/customers/").content.decode()
+
+
+def test_the_change_requests_mask_the_current_and_requested_value_of_personal_attributes(signed_in, viewer, ann):
+    [row] = signed_in(viewer).get("/change-requests/").context["page"].items
+    assert (row.current, row.requested) == ("a•••@example.com", "a•••@example.com")
+
+
+def test_a_delivery_shows_a_viewer_its_payload_masked_and_not_what_was_sent(signed_in, viewer, steward, ann):
+    from sync.models import DeliveryAttempt
+
+    delivery = ann[3]
+    DeliveryAttempt.objects.create(
+        delivery=delivery,
+        number=1,
+        started_at=timezone.now(),
+        duration_ms=5,
+        outcome="transient",
+        request='POST /customers {"email": "ann@example.com"}',
+    )
+    html = signed_in(viewer).get(f"/sync/deliveries/{delivery.pk}/").content.decode()
+    assert leaks(html) == [] and "a•••@example.com" in html and "Ann" in html
+    full = signed_in(steward).get(f"/sync/deliveries/{delivery.pk}/").content.decode()
+    assert "ann@example.com" in full and "1984-03-09" in full
+
+
+@pytest.mark.parametrize("persona", ["steward", "approver", "privacy_officer"])
+def test_stewards_approvers_and_privacy_officers_see_values_in_full(request, signed_in, ann, persona):
+    client = signed_in(request.getfixturevalue(persona))
+    a, _, candidate, _ = ann
+    golden = client.get(f"/customers/{a}/").content.decode()
+    for value in ("ann@example.com", "+33612345678", "1 High St", "69001", "1984-03-09", "ann.lee@example.com"):
+        assert value in golden, value
+    review = client.get(f"/review/{candidate.pk}/").content.decode()
+    assert "alee@corp.example" in review and "75001" in review
+    assert "ann.lee@example.com" in client.get("/change-requests/").content.decode()
