@@ -1,13 +1,19 @@
-"""Privacy in the UI: what a viewer sees masked."""
+"""Privacy in the UI: what a viewer sees masked, and the access log of who read whom."""
 
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from stewardship import services
+from stewardship.models import (
+    AccessLogEntry,
+    MatchCandidate,
+)
 
-from .conftest import ingest
+from .conftest import ingest, propose
 from .test_sync import connector
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +160,44 @@ def test_stewards_approvers_and_privacy_officers_see_values_in_full(request, sig
     review = client.get(f"/review/{candidate.pk}/").content.decode()
     assert "alee@corp.example" in review and "75001" in review
     assert "ann.lee@example.com" in client.get("/change-requests/").content.decode()
+
+
+# --- the access log ---
+
+
+def test_reading_a_customer_is_in_the_access_log_and_a_product_is_not(signed_in, viewer, steward, pair):
+    a = pair[0]
+    client = signed_in(viewer)
+    with CaptureQueriesContext(connection) as captured:
+        client.get(f"/customers/{a}/")
+    [insert] = [q["sql"] for q in captured if q["sql"].startswith("INSERT")]  # the page's one write
+    assert insert.startswith('INSERT INTO "stewardship_accesslogentry"')
+    signed_in(steward).get(f"/customers/{a}/")
+    entries = list(AccessLogEntry.objects.order_by("id").values_list("golden_id", "username", "what"))
+    assert entries == [(a, "vera", "view"), (a, "stella", "view")]
+    product = ingest("erp", "SKU-1", domain="product", gtin="4006381333931", sku="SKU-1", name="Mug")
+    assert signed_in(viewer).get(f"/products/{product}/").status_code == 200
+    signed_in(viewer).get("/customers/?q=lee")  # lists are not reads of one person's record
+    assert AccessLogEntry.objects.count() == 2
+
+
+def test_the_review_page_logs_both_customers_in_one_insert(signed_in, viewer, pair):
+    a, b, candidate = pair
+    client = signed_in(viewer)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(f"/review/{candidate.pk}/").status_code == 200
+    [insert] = [q["sql"] for q in captured if q["sql"].startswith("INSERT")]
+    assert insert.startswith('INSERT INTO "stewardship_accesslogentry"')
+    assert set(AccessLogEntry.objects.values_list("golden_id", "username", "what")) == {
+        (a, "vera", "view"),
+        (b, "vera", "view"),
+    }
+
+
+def test_a_pair_of_products_under_review_is_not_logged(signed_in, viewer, db):
+    first = ingest("erp", "SKU-1", domain="product", gtin="4006381333931", sku="SKU-1", name="Mug")
+    second = ingest("pos", "SKU-2", domain="product", sku="SKU-2", name="Mug 350")
+    MatchCandidate.objects.all().delete()
+    candidate = propose(first, second, domain="product")
+    assert signed_in(viewer).get(f"/review/{candidate.pk}/").status_code == 200
+    assert not AccessLogEntry.objects.exists()

@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from ... import domains, services
 from ...errors import ApplicationError
-from ...models import ChangeRequestStatus, GoldenRecord
+from ...models import AccessKind, ChangeRequestStatus, GoldenRecord
 from ...roles import acting_user
 from .. import queries
 from ..access import masked_for, reader_required, steward_required
@@ -41,10 +41,13 @@ def domains_title(domain: str) -> str:
 @reader_required
 @require_GET
 def golden(request: HttpRequest, domain: str, golden_id: uuid.UUID) -> HttpResponse:
+    """The golden record page. Reading a customer's is in the access log."""
     masked = masked_for(request)
     page = queries.golden_page(domain=domain, golden_id=golden_id, masked=masked)
     if page is None:
         raise Http404("No such golden record.")
+    if domain == domains.CUSTOMER:
+        services.access_log_write(user=request.user, golden_ids=[page.golden.pk], what=AccessKind.VIEW)
     context = {"page": page, "title": domains_title(domain), "masked": masked}
     return render(request, "stewardship/golden_detail.html", context)
 

@@ -19,7 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from ... import domains, services
 from ...errors import ApplicationError
-from ...models import MatchCandidate
+from ...models import AccessKind, MatchCandidate
 from ...roles import acting_user
 from .. import queries
 from ..access import masked_for, reader_required, steward_required
@@ -45,10 +45,17 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _review_context(request: HttpRequest, candidate_id: int, filters: QueueFilters, **extra: Any) -> dict[str, Any]:
+    """A candidate as the user is about to read it; for two customers, that read is in the access log (one insert for
+    both)."""
     masked = masked_for(request)
     review = queries.review(candidate_id=candidate_id, user=request.user, filters=filters, masked=masked)
     if review is None:
         raise Http404("No such match candidate.")
+    candidate = review.candidate
+    if candidate.domain == domains.CUSTOMER:
+        services.access_log_write(
+            user=request.user, golden_ids=[candidate.golden_a_id, candidate.golden_b_id], what=AccessKind.VIEW
+        )
     return {"review": review, "filters_qs": filters_query(filters), "masked": masked, **extra}
 
 
