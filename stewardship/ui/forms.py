@@ -83,3 +83,7 @@ class UnmergeForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search")
+
+
+class PrivacyFilterForm(forms.Form):
+    subject = forms.UUIDField(required=False)

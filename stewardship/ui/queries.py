@@ -20,7 +20,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from .. import domains, privacy
-from ..filtersets import ChangeRequestFilterSet, GoldenRecordFilterSet, MatchCandidateFilterSet
+from ..filtersets import (
+    ChangeRequestFilterSet,
+    GoldenRecordFilterSet,
+    MatchCandidateFilterSet,
+    PrivacyRequestFilterSet,
+)
 from ..models import (
     AttributeLock,
     CandidateStatus,
@@ -34,6 +39,8 @@ from ..models import (
     GoldenVersion,
     MatchCandidate,
     OwnershipRule,
+    PrivacyRequest,
+    PrivacyRequestStatus,
     SourceRecord,
 )
 from ..services.review import candidate_etag
@@ -47,6 +54,7 @@ HISTORY_LIMIT = 50
 CONSENT_EVENTS_LIMIT = 100
 CANDIDATES_LIMIT = 10
 DASHBOARD_LIST = 5
+PRIVACY_PAGE_SIZE = 25
 
 # Score bands and ages as stewards triage them: (label, lower bound inclusive, upper bound exclusive).
 SCORE_BANDS: dict[str, tuple[str, float | None, float | None]] = {
@@ -803,3 +811,84 @@ def change_requests(
 def change_request_row(*, request_id: int, masked: bool) -> ChangeRow | None:
     change = _changes().filter(pk=request_id).first()
     return change_row(_masked_changes([change], masked)[0]) if change else None
+
+
+# --- privacy requests ---
+
+#: The privacy page's tabs: (label, filters, order). Open and failed requests soonest due first (what to act on);
+#: completed ones and all of them newest first.
+PRIVACY_TABS: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
+    "open": ("Open", {"status": PrivacyRequestStatus.OPEN}, ("due_at", "id")),
+    "failed": ("Failed", {"status": PrivacyRequestStatus.FAILED}, ("due_at", "id")),
+    "completed": ("Completed", {"status": PrivacyRequestStatus.COMPLETED}, ("-received_at", "-id")),
+    "all": ("All", {}, ("-received_at", "-id")),
+}
+
+
+@dataclass
+class SystemOutcome:
+    """How one downstream system stands with an erasure: its erase delivery's status (pending, delivered, dead)."""
+
+    connector: str
+    status: str
+    delivery: int | None
+    error: str
+
+
+@dataclass
+class PrivacyRow:
+    request: PrivacyRequest
+    subject_name: str  # "" once erased
+    subject_status: str  # the golden customer's status ("" when there is none any more)
+    overdue: bool
+    systems: list[SystemOutcome]
+
+
+def _systems(outcome: Any) -> list[SystemOutcome]:
+    if not isinstance(outcome, dict):
+        return []
+    return [
+        SystemOutcome(
+            connector=str(name),
+            status=str(item.get("status") or ""),
+            delivery=item.get("delivery") if isinstance(item.get("delivery"), int) else None,
+            error=str(item.get("error") or ""),
+        )
+        for name, item in sorted(outcome.items())
+        if isinstance(item, dict)
+    ]
+
+
+def privacy_requests(
+    *, tab: str, subject: uuid.UUID | None, cursor: str | None
+) -> tuple[Page[PrivacyRow], dict[str, int]]:
+    """A page of privacy requests (of one subject, when given) and the counts for the tabs: three queries."""
+    _, params, ordering = PRIVACY_TABS.get(tab, PRIVACY_TABS["open"])
+    data = {**params, **({"subject": str(subject)} if subject else {})}
+    queryset = PrivacyRequestFilterSet(data, queryset=PrivacyRequest.objects.select_related("requested_by")).qs
+    page = keyset_page(queryset, ordering, cursor, PRIVACY_PAGE_SIZE)
+    now = timezone.now()
+    subjects = {
+        g.pk: g
+        for g in GoldenRecord.objects.filter(pk__in={r.subject for r in page.items}).only(
+            "id", "domain", "attributes", "status"
+        )
+    }
+    rows = []
+    for request in page.items:
+        golden = subjects.get(request.subject)
+        rows.append(
+            PrivacyRow(
+                request=request,
+                subject_name=golden.display_name if golden and golden.status != GoldenStatus.ERASED else "",
+                subject_status=golden.status if golden else "",
+                overdue=request.status != PrivacyRequestStatus.COMPLETED and request.due_at < now,
+                systems=_systems(request.outcome),
+            )
+        )
+    counts = PrivacyRequest.objects.aggregate(
+        open=Count("id", filter=Q(status=PrivacyRequestStatus.OPEN)),
+        overdue=Count("id", filter=~Q(status=PrivacyRequestStatus.COMPLETED) & Q(due_at__lt=now)),
+        failed=Count("id", filter=Q(status=PrivacyRequestStatus.FAILED)),
+    )
+    return Page(rows, page.next_cursor, page.previous_cursor), counts

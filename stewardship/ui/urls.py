@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
 from .. import domains
-from .views import changes, dashboard, records, review
+from .views import changes, dashboard, privacy, records, review
 
 
 class CollectionConverter:
@@ -52,4 +52,5 @@ urlpatterns = [
     path("change-requests/", changes.change_list, name="change-requests"),
     path("change-requests/<int:request_id>/approve/", changes.approve, name="change-approve"),
     path("change-requests/<int:request_id>/reject/", changes.reject, name="change-reject"),
+    path("privacy/", privacy.requests, name="privacy"),
 ]

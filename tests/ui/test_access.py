@@ -21,12 +21,12 @@ def test_anonymous_users_are_sent_to_the_login_page(client, path):
     assert response["Location"] == f"/login/?next={path}"
 
 
-@pytest.mark.parametrize("path", [*PAGES, "/sync/"])
+@pytest.mark.parametrize("path", [*PAGES, "/sync/", "/privacy/"])
 def test_a_user_without_a_role_gets_a_403_page_that_says_why(signed_in, outsider, path):
     response = signed_in(outsider).get(path)
     assert response.status_code == 403
     assert "403.html" in [t.name for t in response.templates]
-    assert "need a Steward role" in response.content.decode()
+    assert "need a Steward role" in response.content.decode() or "privacy role" in response.content.decode()
 
 
 READERS_WHO_ARE_NO_STEWARD = ["viewer", "privacy_officer", "approver_only", "admin_user"]
@@ -92,6 +92,14 @@ def test_a_refused_htmx_action_is_a_notice_on_the_page(signed_in, viewer, pair):
     assert "steward role" in response.content.decode()
 
 
+@pytest.mark.parametrize("persona", ["steward", "viewer", "approver"])
+def test_the_privacy_pages_need_the_privacy_role(request, signed_in, pair, persona):
+    client = signed_in(request.getfixturevalue(persona))
+    response = client.get("/privacy/")
+    assert response.status_code == 403
+    assert "privacy role" in response.content.decode()
+
+
 def _buttons(html: str) -> set[str]:
     """The actions a page offers, by what they do."""
     offered = {
@@ -123,7 +131,7 @@ def test_each_role_is_offered_the_actions_it_may_take_and_no_other(signed_in, st
 
     assert offered(steward) == {"claim", "merge", "reject", "edit", "unmerge", "replay"}
     assert offered(viewer) == set()
-    assert offered(privacy_officer) == set()
+    assert offered(privacy_officer) == {"privacy"}
 
 
 def test_the_decision_endpoints_refuse_outsiders_too(signed_in, outsider, pair):

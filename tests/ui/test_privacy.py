@@ -1,6 +1,8 @@
-"""Privacy in the UI: what a viewer sees masked, and the access log of who read whom."""
+"""Privacy in the UI: what a viewer sees masked, the access log of who read whom, and the privacy page."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -11,6 +13,9 @@ from stewardship import services
 from stewardship.models import (
     AccessLogEntry,
     MatchCandidate,
+    PrivacyRequest,
+    PrivacyRequestKind,
+    PrivacyRequestStatus,
 )
 
 from .conftest import ingest, propose
@@ -201,3 +206,87 @@ def test_a_pair_of_products_under_review_is_not_logged(signed_in, viewer, db):
     candidate = propose(first, second, domain="product")
     assert signed_in(viewer).get(f"/review/{candidate.pk}/").status_code == 200
     assert not AccessLogEntry.objects.exists()
+
+
+# --- the privacy page ---
+
+
+def privacy_request(subject, *, kind=PrivacyRequestKind.ERASURE, status=PrivacyRequestStatus.OPEN, due_in=30, **fields):
+    now = timezone.now()
+    return PrivacyRequest.objects.create(
+        kind=kind,
+        subject=subject,
+        status=status,
+        received_at=now - timedelta(days=30 - due_in),
+        due_at=now + timedelta(days=due_in),
+        **fields,
+    )
+
+
+def test_the_privacy_page_lists_open_requests_soonest_due_first_with_each_system(
+    signed_in, privacy_officer, steward, pair
+):
+    a, b, _ = pair
+    later = privacy_request(a, due_in=20, requested_by=steward, reason="ticket 41")
+    overdue = privacy_request(
+        b,
+        due_in=-2,
+        requested_by=privacy_officer,
+        reason="ticket 40",
+        outcome={
+            "erp": {"status": "dead", "delivery": 7, "error": "HTTP 500 from ERP"},
+            "cdp": {"status": "delivered", "delivery": 8, "error": ""},
+            "loyalty": {"status": "pending", "delivery": 9, "error": ""},
+        },
+    )
+    privacy_request(
+        a, kind=PrivacyRequestKind.EXPORT, status=PrivacyRequestStatus.COMPLETED, completed_at=timezone.now()
+    )
+    response = signed_in(privacy_officer).get("/privacy/")
+    assert response.status_code == 200
+    rows = response.context["page"].items
+    assert [row.request.pk for row in rows] == [overdue.pk, later.pk]
+    assert [row.overdue for row in rows] == [True, False]
+    assert [(s.connector, s.status, s.delivery) for s in rows[0].systems] == [
+        ("cdp", "delivered", 8),
+        ("erp", "dead", 7),
+        ("loyalty", "pending", 9),
+    ]
+    assert response.context["counts"] == {"open": 2, "overdue": 1, "failed": 0}
+    html = response.content.decode()
+    assert f'href="/customers/{b}/"' in html and "A. Lee" in html and "Erasure" in html
+    assert "overdue" in html and "HTTP 500 from ERP" in html and 'href="/sync/deliveries/7/"' in html
+    assert "priya" in html and "stella" in html and "ticket 40" in html
+
+
+def test_the_privacy_page_has_tabs_for_completed_and_failed_and_a_subject_filter(signed_in, privacy_officer, pair):
+    a, b, _ = pair
+    done = privacy_request(a, kind=PrivacyRequestKind.EXPORT, status=PrivacyRequestStatus.COMPLETED)
+    failed = privacy_request(b, status=PrivacyRequestStatus.FAILED)
+    other = privacy_request(b)
+    client = signed_in(privacy_officer)
+
+    def listed(query: str) -> list[int]:
+        return [row.request.pk for row in client.get(f"/privacy/{query}").context["page"].items]
+
+    assert listed("?status=completed") == [done.pk]
+    assert listed("?status=failed") == [failed.pk]
+    assert listed("?status=open") == [other.pk]
+    assert set(listed("?status=all")) == {done.pk, failed.pk, other.pk}
+    assert listed(f"?status=all&subject={a}") == [done.pk]
+    assert listed("?status=nonsense") == [other.pk]  # back to the open ones
+    assert listed("?status=all&subject=not-an-id") != []  # a subject that does not read is no filter
+
+
+def test_the_privacy_page_reads_a_cursor_page_at_a_time(signed_in, privacy_officer, pair):
+    made = [privacy_request(pair[0], due_in=n + 1).pk for n in range(30)]
+    client = signed_in(privacy_officer)
+    first = client.get("/privacy/").context["page"]
+    assert [row.request.pk for row in first.items] == made[:25] and first.previous_cursor is None
+    second = client.get("/privacy/", {"cursor": first.next_cursor}).context["page"]
+    assert [row.request.pk for row in second.items] == made[25:] and second.next_cursor is None
+
+
+def test_the_privacy_link_is_in_the_menu_of_privacy_officers_only(signed_in, privacy_officer, steward):
+    assert 'href="/privacy/"' in signed_in(privacy_officer).get("/").content.decode()
+    assert 'href="/privacy/"' not in signed_in(steward).get("/").content.decode()
