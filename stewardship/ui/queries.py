@@ -43,6 +43,7 @@ from ..models import (
     PrivacyRequestStatus,
     SourceRecord,
 )
+from ..services.privacy import subject_ids
 from ..services.review import candidate_etag
 from .formats import duration_label
 from .pagination import Page, keyset_page, neighbour
@@ -892,3 +893,26 @@ def privacy_requests(
         failed=Count("id", filter=Q(status=PrivacyRequestStatus.FAILED)),
     )
     return Page(rows, page.next_cursor, page.previous_cursor), counts
+
+
+@dataclass
+class ErasureSubject:
+    """What erasing a customer takes away: the golden customer, the golden records merged into it (the same person)
+    and the source records behind them all."""
+
+    golden: GoldenRecord
+    merged: int
+    sources: list[str]  # "system:key"
+
+
+def erasure_subject(*, golden: GoldenRecord) -> ErasureSubject:
+    _, ids = subject_ids(golden.pk)
+    sources = (
+        SourceRecord.objects.filter(golden__in=ids)
+        .select_related("source")
+        .only("source_key", "source__code")
+        .order_by("source__code", "source_key")
+    )
+    return ErasureSubject(
+        golden=golden, merged=len(ids) - 1, sources=[f"{r.source.code}:{r.source_key}" for r in sources]
+    )

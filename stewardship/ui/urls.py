@@ -43,6 +43,8 @@ urlpatterns = [
     path("<collection:domain>/", records.search, name="search"),
     path("<collection:domain>/<uuid:golden_id>/", records.golden, name="golden"),
     path("<collection:domain>/<uuid:golden_id>/unmerge/", records.unmerge, name="unmerge"),
+    path("<collection:domain>/<uuid:golden_id>/export/", privacy.export, name="export"),
+    path("<collection:domain>/<uuid:golden_id>/erase/", privacy.erase, name="erase"),
     path("<collection:domain>/<uuid:golden_id>/attributes/<slug:attribute>/", records.attribute_row, name="attribute"),
     path(
         "<collection:domain>/<uuid:golden_id>/attributes/<slug:attribute>/edit/",

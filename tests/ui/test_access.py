@@ -7,7 +7,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import Client
 
-from stewardship.models import CandidateStatus, ChangeRequest, GoldenRecord, MatchCandidate
+from stewardship.models import CandidateStatus, ChangeRequest, GoldenRecord, MatchCandidate, PrivacyRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -95,9 +95,17 @@ def test_a_refused_htmx_action_is_a_notice_on_the_page(signed_in, viewer, pair):
 @pytest.mark.parametrize("persona", ["steward", "viewer", "approver"])
 def test_the_privacy_pages_need_the_privacy_role(request, signed_in, pair, persona):
     client = signed_in(request.getfixturevalue(persona))
-    response = client.get("/privacy/")
-    assert response.status_code == 403
-    assert "privacy role" in response.content.decode()
+    a = pair[0]
+    for response in (
+        client.get("/privacy/"),
+        client.post(f"/customers/{a}/export/"),
+        client.get(f"/customers/{a}/erase/"),
+        client.post(f"/customers/{a}/erase/", {"reason": "asked", "confirm": "ERASE"}),
+    ):
+        assert response.status_code == 403
+        assert "privacy role" in response.content.decode()
+    assert GoldenRecord.objects.get(pk=a).status == "active"
+    assert not PrivacyRequest.objects.exists()
 
 
 def _buttons(html: str) -> set[str]:
@@ -131,7 +139,7 @@ def test_each_role_is_offered_the_actions_it_may_take_and_no_other(signed_in, st
 
     assert offered(steward) == {"claim", "merge", "reject", "edit", "unmerge", "replay"}
     assert offered(viewer) == set()
-    assert offered(privacy_officer) == {"privacy"}
+    assert offered(privacy_officer) == {"export", "erase", "privacy"}
 
 
 def test_the_decision_endpoints_refuse_outsiders_too(signed_in, outsider, pair):

@@ -1,24 +1,30 @@
-"""Privacy in the UI: what a viewer sees masked, the access log of who read whom, and the privacy page."""
+"""Privacy in the UI: what a viewer sees masked, the access log of who read whom, the privacy page, and a customer's
+export and erasure by a privacy officer."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from stewardship import services
 from stewardship.models import (
     AccessLogEntry,
+    GoldenRecord,
     MatchCandidate,
     PrivacyRequest,
     PrivacyRequestKind,
     PrivacyRequestStatus,
+    SourceRecord,
 )
 
-from .conftest import ingest, propose
+from .conftest import HTMX, ingest, propose
 from .test_sync import connector
 
 pytestmark = pytest.mark.django_db
@@ -290,3 +296,131 @@ def test_the_privacy_page_reads_a_cursor_page_at_a_time(signed_in, privacy_offic
 def test_the_privacy_link_is_in_the_menu_of_privacy_officers_only(signed_in, privacy_officer, steward):
     assert 'href="/privacy/"' in signed_in(privacy_officer).get("/").content.decode()
     assert 'href="/privacy/"' not in signed_in(steward).get("/").content.decode()
+
+
+# --- export ---
+
+
+def test_a_privacy_officer_exports_a_customer_as_a_json_download(signed_in, privacy_officer, ann):
+    a = ann[0]
+    client = signed_in(privacy_officer)
+    assert f'action="/customers/{a}/export/"' in client.get(f"/customers/{a}/").content.decode()
+    response = client.post(f"/customers/{a}/export/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    request = PrivacyRequest.objects.get(kind=PrivacyRequestKind.EXPORT)
+    assert response["Content-Disposition"] == f'attachment; filename="customer-{a}-export-{request.pk}.json"'
+    document = json.loads(response.content)
+    assert document["subject"] == str(a)
+    assert [(r["source"], r["source_key"]) for r in document["source_records"]] == [("cdp", "C1")]
+    assert document["source_records"][0]["attributes"]["email"] == "ann@example.com"
+    assert (request.status, request.requested_by) == (PrivacyRequestStatus.COMPLETED, privacy_officer)
+    assert AccessLogEntry.objects.filter(golden_id=a, what="export", username="priya").count() == 1
+
+
+def test_export_is_a_post_and_only_for_customers(signed_in, privacy_officer, pair):
+    client = signed_in(privacy_officer)
+    assert client.get(f"/customers/{pair[0]}/export/").status_code == 405
+    product = ingest("erp", "SKU-1", domain="product", gtin="4006381333931", sku="SKU-1", name="Mug")
+    assert client.post(f"/products/{product}/export/").status_code == 404
+    product_page = client.get(f"/products/{product}/").content.decode()
+    assert "/export/" not in product_page and "/erase/" not in product_page
+    assert not PrivacyRequest.objects.exists()
+
+
+# --- erasure ---
+
+
+def test_erasing_asks_for_a_reason_and_the_typed_word(signed_in, privacy_officer, pair):
+    a = pair[0]
+    client = signed_in(privacy_officer)
+    page = client.get(f"/customers/{a}/erase/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Erase Ann Lee?" in html and "cdp:C1" in html and "Type ERASE to confirm" in html
+    for data, error in [
+        ({"reason": "", "confirm": "ERASE"}, "Say why the customer is erased."),
+        ({"reason": "ticket 42", "confirm": ""}, "Type ERASE to confirm."),
+        ({"reason": "ticket 42", "confirm": "erase"}, "Type ERASE (in capitals)"),
+        ({"reason": "ticket 42", "confirm": "00000000"}, "Type ERASE (in capitals)"),
+    ]:
+        response = client.post(f"/customers/{a}/erase/", data)
+        assert response.status_code == 400 and error in response.content.decode(), data
+    assert GoldenRecord.objects.get(pk=a).status == "active"
+    assert not PrivacyRequest.objects.exists()
+
+
+def test_a_privacy_officer_erases_a_customer_and_lands_on_the_request(signed_in, privacy_officer, ann):
+    a = ann[0]
+    client = signed_in(privacy_officer)
+    response = client.post(f"/customers/{a}/erase/", {"reason": "ticket 42: art. 17", "confirm": "ERASE"})
+    request = PrivacyRequest.objects.get(kind=PrivacyRequestKind.ERASURE)
+    assert response.status_code == 302
+    assert response["Location"] == f"/privacy/?status=open&subject={a}#request-{request.pk}"
+    assert (request.subject, request.reason, request.requested_by) == (a, "ticket 42: art. 17", privacy_officer)
+    assert request.outcome["erp"]["status"] == "pending"  # the ERP is sent the erasure
+    assert GoldenRecord.objects.get(pk=a).status == "erased"
+
+    landed = client.get(response["Location"])
+    html = landed.content.decode()
+    assert f"Erased Ann Lee. Privacy request {request.pk} is open" in html
+    assert f'id="request-{request.pk}"' in html and "ticket 42: art. 17" in html and "erp" in html
+    assert "Erased customer" in html  # the subject has no name any more
+
+    golden = client.get(f"/customers/{a}/").content.decode()
+    assert "No values: this customer was erased." in golden and "a tombstone" in golden
+    assert leaks(golden) == [] and "Ann Lee" not in golden
+    for action in ("/export/", "/erase/", "/edit/", "/unmerge/"):
+        assert action not in golden, action
+
+
+def test_the_first_8_characters_of_the_id_confirm_too(signed_in, privacy_officer, pair):
+    a = pair[0]
+    response = signed_in(privacy_officer).post(f"/customers/{a}/erase/", {"reason": "ticket 43", "confirm": str(a)[:8]})
+    assert response.status_code == 302
+    request = PrivacyRequest.objects.get()
+    assert request.status == PrivacyRequestStatus.COMPLETED  # no system to tell: done at once
+    assert response["Location"].startswith("/privacy/?status=completed&")
+
+
+def test_an_erased_customer_cannot_be_erased_again(signed_in, privacy_officer, pair):
+    a = pair[0]
+    services.customer_erase(golden_id=a, user=privacy_officer, reason="ticket 44")
+    client = signed_in(privacy_officer)
+    page = client.get(f"/customers/{a}/erase/")
+    assert page.status_code == 302 and page["Location"] == f"/customers/{a}/"
+    assert "already erased" in client.get(page["Location"]).content.decode()
+    again = client.post(f"/customers/{a}/erase/", {"reason": "ticket 45", "confirm": "ERASE"})
+    assert again.status_code == 409 and "already erased" in again.content.decode()
+    assert PrivacyRequest.objects.count() == 1
+
+
+def test_a_merged_away_customer_is_erased_through_the_one_it_went_to(signed_in, privacy_officer, steward, pair):
+    a, b, candidate = pair
+    services.match_candidate_merge(candidate_id=candidate.pk, user=steward)
+    client = signed_in(privacy_officer)
+    assert "/erase/" not in client.get(f"/customers/{b}/").content.decode()
+    page = client.get(f"/customers/{b}/erase/")
+    assert page.status_code == 302 and "was merged" in client.get(page["Location"]).content.decode()
+    confirm = client.get(f"/customers/{a}/erase/").content.decode()
+    assert "1 golden record merged into it" in confirm and "cdp:C1" in confirm and "erp:E1" in confirm
+
+
+def test_erasing_needs_the_forms_csrf_token(privacy_officer, pair):
+    a = pair[0]
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(privacy_officer)
+    refused = client.post(f"/customers/{a}/erase/", {"reason": "ticket 46", "confirm": "ERASE"})
+    assert refused.status_code == 403 and GoldenRecord.objects.get(pk=a).status == "active"
+    page = client.get(f"/customers/{a}/erase/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+    done = client.post(
+        f"/customers/{a}/erase/", {"reason": "ticket 46", "confirm": "ERASE", "csrfmiddlewaretoken": token}
+    )
+    assert done.status_code == 302 and GoldenRecord.objects.get(pk=a).status == "erased"
+    assert SourceRecord.objects.get(source_key="C1").erased_at is not None
+
+
+def test_an_htmx_refusal_of_the_privacy_role_is_a_notice(signed_in, steward, pair):
+    response = signed_in(steward).post(f"/customers/{pair[0]}/export/", headers=HTMX)
+    assert response.status_code == 403 and response["HX-Retarget"] == "#notices"
