@@ -72,10 +72,12 @@ def export(request: HttpRequest, domain: str, golden_id: uuid.UUID) -> HttpRespo
 @privacy_required
 @require_http_methods(["GET", "POST"])
 def erase(request: HttpRequest, domain: str, golden_id: uuid.UUID) -> HttpResponse:
-    """The confirmation page (GET), then the erasure (POST): the reason, and ERASE typed to confirm."""
+    """The confirmation page (GET), then the erasure (POST): the reason, and ERASE typed to confirm. Only an active
+    customer: an erased one is done (a form sent twice lands back on its page), and a merged-away id would erase the
+    customer it went to, whose page the officer has not seen."""
     golden = _customer(domain, golden_id)
     back = reverse("ui:golden", args=[domain, golden.pk])
-    if request.method == "GET" and golden.status != GoldenStatus.ACTIVE:
+    if golden.status != GoldenStatus.ACTIVE:
         what = (
             "is already erased" if golden.status == GoldenStatus.ERASED else "was merged: erase the customer it went to"
         )
