@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from connectors.base import KINDS
+from stewardship import privacy
 from stewardship.errors import ApplicationError, ValidationFailed
 from stewardship.models import Domain
 from stewardship.roles import acting_user
-from stewardship.ui.access import steward_required
+from stewardship.ui.access import masked_for, reader_required, steward_required
 from stewardship.ui.formats import bidi_escaped
 from stewardship.ui.pagination import keyset_page
 from stewardship.ui.views.common import problem, wants_partial
@@ -70,7 +71,7 @@ def _not_valid(filterset: DeliveryFilterSet) -> ValidationFailed:
     )
 
 
-@steward_required
+@reader_required
 @require_GET
 def health(request: HttpRequest) -> HttpResponse:
     filterset, data = _filterset(request.GET)
@@ -128,14 +129,32 @@ def replay_many(request: HttpRequest) -> HttpResponse:
     return HttpResponseClientRedirect(back) if wants_partial(request) else redirect(back)
 
 
-@steward_required
+def _masked_payload(domain: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A payload as a masked reader sees it: its personal values masked (as the API shows it)."""
+    payload = dict(payload or {})
+    if isinstance(payload.get("attributes"), dict):
+        payload["attributes"] = privacy.masked(domain, payload["attributes"])
+    if isinstance(payload.get("changes"), dict):
+        payload["changes"] = privacy.masked_changes(domain, payload["changes"])
+    return payload
+
+
+@reader_required
 @require_GET
 def delivery(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    """A delivery with its attempts and payload. A masked reader sees the payload's personal values masked, and not
+    what each attempt sent (which quotes them)."""
     row = Delivery.objects.select_related("connector", "event", "replayed_by").filter(pk=delivery_id).first()
     if row is None:
         raise Http404("No such delivery.")
     attempts = list(row.attempt_rows.order_by("started_at", "id"))
-    payload = bidi_escaped(json.dumps(row.event.payload, indent=2, ensure_ascii=False, sort_keys=True))
+    payload_shown = row.event.payload
+    if masked_for(request):
+        payload_shown = _masked_payload(row.domain, payload_shown)
+        for attempt in attempts:  # read for this page alone, never saved
+            attempt.request = privacy.DOT if attempt.request else ""
+            attempt.response = privacy.DOT if attempt.response else ""
+    payload = bidi_escaped(json.dumps(payload_shown, indent=2, ensure_ascii=False, sort_keys=True))
     return render(request, "sync/delivery.html", {"d": row, "attempts": attempts, "payload": payload})
 
 

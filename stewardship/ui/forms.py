@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -83,3 +84,35 @@ class UnmergeForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search")
+
+
+class EraseForm(forms.Form):
+    """Erasing a customer cannot be undone: the officer says why and types a word to confirm."""
+
+    WORD = "ERASE"
+
+    reason = forms.CharField(
+        max_length=500,
+        label="Reason",
+        help_text="The request's reference and its legal ground: kept with the privacy request.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the customer is erased."},
+    )
+    confirm = forms.CharField(
+        max_length=40, label="Type ERASE to confirm", error_messages={"required": "Type ERASE to confirm."}
+    )
+
+    def __init__(self, *args: Any, golden_id: uuid.UUID, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.golden_id = golden_id
+        self.fields["confirm"].help_text = f"Or the first 8 characters of the customer's id ({str(golden_id)[:8]})."
+
+    def clean_confirm(self) -> str:
+        typed = str(self.cleaned_data["confirm"])
+        if typed != self.WORD and typed.lower() != str(self.golden_id)[:8]:
+            raise forms.ValidationError(f"Type {self.WORD} (in capitals) or the first 8 characters of the id.")
+        return typed
+
+
+class PrivacyFilterForm(forms.Form):
+    subject = forms.UUIDField(required=False)

@@ -1,11 +1,15 @@
 """Reads for the steward UI (selectors). Each returns what one page shows, in a number of queries that does not
-grow with the rows on it; values come out ready to display, so templates stay free of logic."""
+grow with the rows on it; values come out ready to display, so templates stay free of logic.
+
+``masked``: the reader may not see personal data in full (``roles.sees_personal_data``); the page's values are then
+masked here (``stewardship.privacy``), as soon as they are read, so that nothing a template shows of them is not."""
 
 from __future__ import annotations
 
 import json
 import math
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,8 +19,13 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .. import domains
-from ..filtersets import ChangeRequestFilterSet, GoldenRecordFilterSet, MatchCandidateFilterSet
+from .. import domains, privacy
+from ..filtersets import (
+    ChangeRequestFilterSet,
+    GoldenRecordFilterSet,
+    MatchCandidateFilterSet,
+    PrivacyRequestFilterSet,
+)
 from ..models import (
     AttributeLock,
     CandidateStatus,
@@ -30,8 +39,11 @@ from ..models import (
     GoldenVersion,
     MatchCandidate,
     OwnershipRule,
+    PrivacyRequest,
+    PrivacyRequestStatus,
     SourceRecord,
 )
+from ..services.privacy import subject_ids
 from ..services.review import candidate_etag
 from .formats import duration_label
 from .pagination import Page, keyset_page, neighbour
@@ -43,6 +55,7 @@ HISTORY_LIMIT = 50
 CONSENT_EVENTS_LIMIT = 100
 CANDIDATES_LIMIT = 10
 DASHBOARD_LIST = 5
+PRIVACY_PAGE_SIZE = 25
 
 # Score bands and ages as stewards triage them: (label, lower bound inclusive, upper bound exclusive).
 SCORE_BANDS: dict[str, tuple[str, float | None, float | None]] = {
@@ -144,6 +157,43 @@ class Provenance:
         )
 
 
+# --- masking, for a reader who may not see personal data in full ---
+
+
+def _mask(
+    *,
+    goldens: Iterable[GoldenRecord] = (),
+    sources: Iterable[SourceRecord] = (),
+    changes: Iterable[tuple[str, ChangeRequest]] = (),
+    locks: Iterable[tuple[str, AttributeLock]] = (),
+    candidates: Iterable[MatchCandidate] = (),
+) -> None:
+    """Mask the personal values of rows read for a masked reader's page, in place: whatever the page then shows of
+    them is masked too (a customer's display name, which falls back on the email; a source record's values; a
+    requested value). These rows were read for this page alone, which only reads: they are never saved.
+    ``changes`` and ``locks`` come with their golden record's domain."""
+    for golden in goldens:
+        golden.attributes = privacy.masked(golden.domain, golden.attributes or {})
+    for record in sources:
+        record.attributes = privacy.masked(record.domain, record.attributes or {})
+    for domain, change in changes:
+        if privacy.is_personal(domain, change.attribute):
+            change.value = privacy.mask(change.attribute, change.value)
+    for domain, lock in locks:
+        if privacy.is_personal(domain, lock.attribute):
+            lock.value = privacy.mask(lock.attribute, lock.value)
+    for candidate in candidates:
+        candidate.explanation = privacy.masked_explanation(candidate.domain, candidate.explanation or [])
+
+
+def _mask_candidates(candidates: list[MatchCandidate]) -> None:
+    """Candidates with both their golden records (selected with them)."""
+    _mask(
+        goldens=[g for c in candidates for g in (c.golden_a, c.golden_b)],
+        candidates=candidates,
+    )
+
+
 # --- dashboard ---
 
 
@@ -182,7 +232,7 @@ def _band_q(key: str) -> Q:
     return q
 
 
-def dashboard(*, user: Any, approver: bool) -> Dashboard:
+def dashboard(*, user: Any, approver: bool, masked: bool) -> Dashboard:
     """Three aggregate queries, whatever the size of the queue, and two short lists: what to review next, and
     (for approvers) the change requests waiting for them."""
     now = timezone.now()
@@ -218,20 +268,25 @@ def dashboard(*, user: Any, approver: bool) -> Dashboard:
             )
             for d in Domain
         ],
-        next_up=[
-            queue_row(c)
-            for c in _workable(user, QueueFilters())
-            .select_related("golden_a", "golden_b", "assigned_to")
-            .order_by(*QueueFilters().ordering)[:DASHBOARD_LIST]
-        ],
-        changes_waiting=list(
-            ChangeRequest.objects.filter(status=ChangeRequestStatus.PENDING)
-            .exclude(requested_by=user.pk)
-            .select_related("golden", "requested_by")
-            .order_by("requested_at", "id")[:DASHBOARD_LIST]
-        )
-        if approver
-        else [],
+        next_up=_queue_rows(
+            list(
+                _workable(user, QueueFilters())
+                .select_related("golden_a", "golden_b", "assigned_to")
+                .order_by(*QueueFilters().ordering)[:DASHBOARD_LIST]
+            ),
+            masked,
+        ),
+        changes_waiting=_masked_changes(
+            list(
+                ChangeRequest.objects.filter(status=ChangeRequestStatus.PENDING)
+                .exclude(requested_by=user.pk)
+                .select_related("golden", "requested_by")
+                .order_by("requested_at", "id")[:DASHBOARD_LIST]
+            )
+            if approver
+            else [],
+            masked,
+        ),
     )
 
 
@@ -320,6 +375,7 @@ def _summary(golden: GoldenRecord) -> list[str]:
 
 
 def queue_row(candidate: MatchCandidate) -> QueueRow:
+    """One row of the queue; a masked reader's candidate is masked first (``_queue_rows``)."""
     items = sorted(evidence(candidate), key=lambda e: -abs(e.weight))
     return QueueRow(
         candidate=candidate,
@@ -332,21 +388,27 @@ def queue_row(candidate: MatchCandidate) -> QueueRow:
     )
 
 
-def review_queue(*, user: Any, filters: QueueFilters, cursor: str | None) -> tuple[Page[QueueRow], int]:
+def _queue_rows(candidates: list[MatchCandidate], masked: bool) -> list[QueueRow]:
+    if masked:
+        _mask_candidates(candidates)
+    return [queue_row(c) for c in candidates]
+
+
+def review_queue(*, user: Any, filters: QueueFilters, cursor: str | None, masked: bool) -> tuple[Page[QueueRow], int]:
     """A page of pending candidates and how many match the filters: two queries."""
     queryset = _pending(user, filters)
     total = queryset.count()
     page = keyset_page(
         queryset.select_related("golden_a", "golden_b", "assigned_to"), filters.ordering, cursor, QUEUE_PAGE_SIZE
     )
-    return Page([queue_row(c) for c in page.items], page.next_cursor, page.previous_cursor), total
+    return Page(_queue_rows(page.items, masked), page.next_cursor, page.previous_cursor), total
 
 
-def candidate_row(*, candidate_id: int) -> QueueRow | None:
+def candidate_row(*, candidate_id: int, masked: bool) -> QueueRow | None:
     candidate = (
         MatchCandidate.objects.select_related("golden_a", "golden_b", "assigned_to").filter(pk=candidate_id).first()
     )
-    return queue_row(candidate) if candidate else None
+    return _queue_rows([candidate], masked)[0] if candidate else None
 
 
 def _workable(user: Any, filters: QueueFilters) -> QuerySet[MatchCandidate]:
@@ -366,27 +428,15 @@ def next_candidate_id(*, user: Any, filters: QueueFilters, after: MatchCandidate
 class ReviewRow:
     name: str
     label: str
-    a: Any
+    a: Any  # as shown (masked for a masked reader)
     b: Any
     a_display: str
     b_display: str
     a_provenance: Provenance | None
     b_provenance: Provenance | None
     evidence: Evidence | None
-
-    @property
-    def differs(self) -> bool:
-        return self.a != self.b
-
-    @property
-    def case_only(self) -> bool:
-        """The values differ only in letter case (one system writes names in capitals)."""
-        return (
-            self.differs
-            and isinstance(self.a, str)
-            and isinstance(self.b, str)
-            and self.a.casefold() == self.b.casefold()
-        )
+    differs: bool  # the stored values differ (masked values may look alike, or the same)
+    case_only: bool  # they differ only in letter case (one system writes names in capitals)
 
     @property
     def choosable(self) -> bool:
@@ -423,7 +473,13 @@ class Review:
         return [row for row in self.rows if row.choosable]
 
 
-def review(*, candidate_id: int, user: Any, filters: QueueFilters) -> Review | None:
+def _compared(a: Any, b: Any) -> tuple[bool, bool]:
+    """Whether two stored values differ, and whether only in letter case."""
+    differs = a != b
+    return differs, differs and isinstance(a, str) and isinstance(b, str) and a.casefold() == b.casefold()
+
+
+def review(*, candidate_id: int, user: Any, filters: QueueFilters, masked: bool) -> Review | None:
     """One candidate side by side: the pair, their source records, neighbours in the queue. Five queries."""
     candidate = (
         MatchCandidate.objects.select_related("golden_a", "golden_b", "assigned_to", "decided_by")
@@ -440,6 +496,9 @@ def review(*, candidate_id: int, user: Any, filters: QueueFilters) -> Review | N
         .order_by("source__code", "source_key")
     ):
         sources[record.golden_id].append(record)
+    stored_a, stored_b = a.attributes, b.attributes  # compared as stored; shown masked to a masked reader
+    if masked:
+        _mask(goldens=[a, b], sources=[*sources[a.id], *sources[b.id]], candidates=[candidate])
     by_row: dict[str, Evidence] = {}
     other: list[Evidence] = []
     schema = domains.SCHEMAS[candidate.domain]
@@ -449,21 +508,26 @@ def review(*, candidate_id: int, user: Any, filters: QueueFilters) -> Review | N
             by_row[row] = item
         else:
             other.append(item)
-    rows = [
-        ReviewRow(
-            name=name,
-            label=label(name),
-            a=a.attributes.get(name),
-            b=b.attributes.get(name),
-            a_display=display(a.attributes.get(name)),
-            b_display=display(b.attributes.get(name)),
-            a_provenance=Provenance.of(a, name),
-            b_provenance=Provenance.of(b, name),
-            evidence=by_row.get(name),
+    rows = []
+    for name in schema:
+        if name not in a.attributes and name not in b.attributes and name not in by_row:
+            continue
+        differs, case_only = _compared(stored_a.get(name), stored_b.get(name))
+        rows.append(
+            ReviewRow(
+                name=name,
+                label=label(name),
+                a=a.attributes.get(name),
+                b=b.attributes.get(name),
+                a_display=display(a.attributes.get(name)),
+                b_display=display(b.attributes.get(name)),
+                a_provenance=Provenance.of(a, name),
+                b_provenance=Provenance.of(b, name),
+                evidence=by_row.get(name),
+                differs=differs,
+                case_only=case_only,
+            )
         )
-        for name in schema
-        if name in a.attributes or name in b.attributes or name in by_row
-    ]
     workable = _workable(user, filters).only("id")
     following = neighbour(workable, filters.ordering, candidate)
     preceding = neighbour(workable, filters.ordering, candidate, backward=True)
@@ -499,7 +563,7 @@ class SearchResult:
     sources: list[str]
 
 
-def golden_search(*, domain: str, q: str, cursor: str | None) -> Page[SearchResult]:
+def golden_search(*, domain: str, q: str, cursor: str | None, masked: bool) -> Page[SearchResult]:
     """Active golden records matching ``q`` (see ``GoldenRecordFilterSet.filter_q``), most recently changed first."""
     queryset = GoldenRecordFilterSet(
         {"q": q}, queryset=GoldenRecord.objects.filter(domain=domain, status=GoldenStatus.ACTIVE)
@@ -512,6 +576,8 @@ def golden_search(*, domain: str, q: str, cursor: str | None) -> Page[SearchResu
         )
     )
     page = keyset_page(queryset, ("-updated_at", "-id"), cursor, SEARCH_PAGE_SIZE)
+    if masked:
+        _mask(goldens=page.items)
     results = [
         SearchResult(
             golden=g,
@@ -599,10 +665,12 @@ def _golden_reference(value: Any) -> str:
         return ""
 
 
-def _history(versions: list[GoldenVersion]) -> list[HistoryEntry]:
+def _history(versions: list[GoldenVersion], domain: str, masked: bool) -> list[HistoryEntry]:
     entries = []
     for version in versions:
         changes = version.changes if isinstance(version.changes, dict) else {}
+        if masked:
+            changes = privacy.masked_changes(domain, changes)
         entries.append(
             HistoryEntry(
                 version=version,
@@ -621,7 +689,7 @@ def _history(versions: list[GoldenVersion]) -> list[HistoryEntry]:
     return entries
 
 
-def golden_page(*, domain: str, golden_id: uuid.UUID) -> GoldenPage | None:
+def golden_page(*, domain: str, golden_id: uuid.UUID, masked: bool) -> GoldenPage | None:
     """Everything the golden record page shows, in nine queries."""
     golden = GoldenRecord.objects.select_related("merged_into").filter(domain=domain, pk=golden_id).first()
     if golden is None:
@@ -634,13 +702,27 @@ def golden_page(*, domain: str, golden_id: uuid.UUID) -> GoldenPage | None:
     versions = list(
         GoldenVersion.objects.filter(golden=golden).select_related("actor_user", "actor_source")[: HISTORY_LIMIT + 1]
     )
+    sources = list(
+        SourceRecord.objects.filter(golden=golden).select_related("source").order_by("source__code", "source_key")
+    )
+    candidates = list(
+        MatchCandidate.objects.filter(Q(golden_a=golden) | Q(golden_b=golden), status=CandidateStatus.PENDING)
+        .select_related("golden_a", "golden_b")
+        .order_by("-score", "-id")[:CANDIDATES_LIMIT]
+    )
+    if masked:
+        _mask(
+            goldens=[golden, *([golden.merged_into] if golden.merged_into else [])],
+            sources=sources,
+            changes=[(domain, c) for c in pending],
+            locks=[(domain, lock) for lock in locks.values()],
+        )
+        _mask_candidates(candidates)
     return GoldenPage(
         golden=golden,
         attributes=_attributes(golden, locks, rules, pending),
-        sources=list(
-            SourceRecord.objects.filter(golden=golden).select_related("source").order_by("source__code", "source_key")
-        ),
-        history=_history(versions[:HISTORY_LIMIT]),
+        sources=sources,
+        history=_history(versions[:HISTORY_LIMIT], domain, masked),
         history_truncated=len(versions) > HISTORY_LIMIT,
         consents=list(ConsentState.objects.filter(golden=golden).select_related("purpose", "event__source")),
         consent_events=list(
@@ -648,18 +730,14 @@ def golden_page(*, domain: str, golden_id: uuid.UUID) -> GoldenPage | None:
         ),
         pending_changes=pending,
         candidates=[
-            (c, c.golden_b if c.golden_a_id == golden.id else c.golden_a, score_label(c.score))
-            for c in MatchCandidate.objects.filter(
-                Q(golden_a=golden) | Q(golden_b=golden), status=CandidateStatus.PENDING
-            )
-            .select_related("golden_a", "golden_b")
-            .order_by("-score", "-id")[:CANDIDATES_LIMIT]
+            (c, c.golden_b if c.golden_a_id == golden.id else c.golden_a, score_label(c.score)) for c in candidates
         ],
     )
 
 
-def golden_attribute(*, golden: GoldenRecord, attribute: str) -> GoldenAttribute:
-    """One attribute row (after an edit): three queries."""
+def golden_attribute(*, golden: GoldenRecord, attribute: str, masked: bool) -> GoldenAttribute:
+    """One attribute row (after an edit): three queries. ``golden`` is masked here for a masked reader: the caller
+    read it for this row alone."""
     locks = {lock.attribute: lock for lock in AttributeLock.objects.filter(golden=golden, attribute=attribute)}
     rules = {rule.attribute: rule for rule in OwnershipRule.objects.filter(domain=golden.domain, attribute=attribute)}
     pending = list(
@@ -667,6 +745,12 @@ def golden_attribute(*, golden: GoldenRecord, attribute: str) -> GoldenAttribute
             golden=golden, attribute=attribute, status=ChangeRequestStatus.PENDING
         ).select_related("requested_by")
     )
+    if masked:
+        _mask(
+            goldens=[golden],
+            changes=[(golden.domain, c) for c in pending],
+            locks=[(golden.domain, lock) for lock in locks.values()],
+        )
     return _attributes(golden, locks, rules, pending, only=attribute)[0]
 
 
@@ -688,6 +772,13 @@ class ChangeRow:
     requested: str
 
 
+def _masked_changes(changes: list[ChangeRequest], masked: bool) -> list[ChangeRequest]:
+    """Change requests with their golden records (selected with them), masked for a masked reader."""
+    if masked:
+        _mask(goldens=[c.golden for c in changes], changes=[(c.golden.domain, c) for c in changes])
+    return changes
+
+
 def change_row(change: ChangeRequest) -> ChangeRow:
     return ChangeRow(
         change=change,
@@ -701,7 +792,9 @@ def _changes() -> QuerySet[ChangeRequest]:
     return ChangeRequest.objects.select_related("golden", "requested_by", "decided_by")
 
 
-def change_requests(*, tab: str, mine: bool, user: Any, cursor: str | None) -> tuple[Page[ChangeRow], dict[str, int]]:
+def change_requests(
+    *, tab: str, mine: bool, user: Any, cursor: str | None, masked: bool
+) -> tuple[Page[ChangeRow], dict[str, int]]:
     """A page of change requests and the counts for the tabs: two queries."""
     params: dict[str, str] = dict(CHANGE_TABS.get(tab, CHANGE_TABS["pending"])[1])
     if mine:
@@ -712,9 +805,114 @@ def change_requests(*, tab: str, mine: bool, user: Any, cursor: str | None) -> t
         pending=Count("id", filter=Q(status=ChangeRequestStatus.PENDING)),
         mine=Count("id", filter=Q(requested_by=user.pk)),
     )
-    return Page([change_row(c) for c in page.items], page.next_cursor, page.previous_cursor), counts
+    rows = [change_row(c) for c in _masked_changes(page.items, masked)]
+    return Page(rows, page.next_cursor, page.previous_cursor), counts
 
 
-def change_request_row(*, request_id: int) -> ChangeRow | None:
+def change_request_row(*, request_id: int, masked: bool) -> ChangeRow | None:
     change = _changes().filter(pk=request_id).first()
-    return change_row(change) if change else None
+    return change_row(_masked_changes([change], masked)[0]) if change else None
+
+
+# --- privacy requests ---
+
+#: The privacy page's tabs: (label, filters, order). Open and failed requests soonest due first (what to act on);
+#: completed ones and all of them newest first.
+PRIVACY_TABS: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
+    "open": ("Open", {"status": PrivacyRequestStatus.OPEN}, ("due_at", "id")),
+    "failed": ("Failed", {"status": PrivacyRequestStatus.FAILED}, ("due_at", "id")),
+    "completed": ("Completed", {"status": PrivacyRequestStatus.COMPLETED}, ("-received_at", "-id")),
+    "all": ("All", {}, ("-received_at", "-id")),
+}
+
+
+@dataclass
+class SystemOutcome:
+    """How one downstream system stands with an erasure: its erase delivery's status (pending, delivered, dead)."""
+
+    connector: str
+    status: str
+    delivery: int | None
+    error: str
+
+
+@dataclass
+class PrivacyRow:
+    request: PrivacyRequest
+    subject_name: str  # "" once erased
+    subject_status: str  # the golden customer's status ("" when there is none any more)
+    overdue: bool
+    systems: list[SystemOutcome]
+
+
+def _systems(outcome: Any) -> list[SystemOutcome]:
+    if not isinstance(outcome, dict):
+        return []
+    return [
+        SystemOutcome(
+            connector=str(name),
+            status=str(item.get("status") or ""),
+            delivery=item.get("delivery") if isinstance(item.get("delivery"), int) else None,
+            error=str(item.get("error") or ""),
+        )
+        for name, item in sorted(outcome.items())
+        if isinstance(item, dict)
+    ]
+
+
+def privacy_requests(
+    *, tab: str, subject: uuid.UUID | None, cursor: str | None
+) -> tuple[Page[PrivacyRow], dict[str, int]]:
+    """A page of privacy requests (of one subject, when given) and the counts for the tabs: three queries."""
+    _, params, ordering = PRIVACY_TABS.get(tab, PRIVACY_TABS["open"])
+    data = {**params, **({"subject": str(subject)} if subject else {})}
+    queryset = PrivacyRequestFilterSet(data, queryset=PrivacyRequest.objects.select_related("requested_by")).qs
+    page = keyset_page(queryset, ordering, cursor, PRIVACY_PAGE_SIZE)
+    now = timezone.now()
+    subjects = {
+        g.pk: g
+        for g in GoldenRecord.objects.filter(pk__in={r.subject for r in page.items}).only(
+            "id", "domain", "attributes", "status"
+        )
+    }
+    rows = []
+    for request in page.items:
+        golden = subjects.get(request.subject)
+        rows.append(
+            PrivacyRow(
+                request=request,
+                subject_name=golden.display_name if golden and golden.status != GoldenStatus.ERASED else "",
+                subject_status=golden.status if golden else "",
+                overdue=request.status != PrivacyRequestStatus.COMPLETED and request.due_at < now,
+                systems=_systems(request.outcome),
+            )
+        )
+    counts = PrivacyRequest.objects.aggregate(
+        open=Count("id", filter=Q(status=PrivacyRequestStatus.OPEN)),
+        overdue=Count("id", filter=~Q(status=PrivacyRequestStatus.COMPLETED) & Q(due_at__lt=now)),
+        failed=Count("id", filter=Q(status=PrivacyRequestStatus.FAILED)),
+    )
+    return Page(rows, page.next_cursor, page.previous_cursor), counts
+
+
+@dataclass
+class ErasureSubject:
+    """What erasing a customer takes away: the golden customer, the golden records merged into it (the same person)
+    and the source records behind them all."""
+
+    golden: GoldenRecord
+    merged: int
+    sources: list[str]  # "system:key"
+
+
+def erasure_subject(*, golden: GoldenRecord) -> ErasureSubject:
+    _, ids = subject_ids(golden.pk)
+    sources = (
+        SourceRecord.objects.filter(golden__in=ids)
+        .select_related("source")
+        .only("source_key", "source__code")
+        .order_by("source__code", "source_key")
+    )
+    return ErasureSubject(
+        golden=golden, merged=len(ids) - 1, sources=[f"{r.source.code}:{r.source_key}" for r in sources]
+    )

@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, register_converter
 
 from .. import domains
-from .views import changes, dashboard, records, review
+from .views import changes, dashboard, privacy, records, review
 
 
 class CollectionConverter:
@@ -43,6 +43,8 @@ urlpatterns = [
     path("<collection:domain>/", records.search, name="search"),
     path("<collection:domain>/<uuid:golden_id>/", records.golden, name="golden"),
     path("<collection:domain>/<uuid:golden_id>/unmerge/", records.unmerge, name="unmerge"),
+    path("<collection:domain>/<uuid:golden_id>/export/", privacy.export, name="export"),
+    path("<collection:domain>/<uuid:golden_id>/erase/", privacy.erase, name="erase"),
     path("<collection:domain>/<uuid:golden_id>/attributes/<slug:attribute>/", records.attribute_row, name="attribute"),
     path(
         "<collection:domain>/<uuid:golden_id>/attributes/<slug:attribute>/edit/",
@@ -52,4 +54,5 @@ urlpatterns = [
     path("change-requests/", changes.change_list, name="change-requests"),
     path("change-requests/<int:request_id>/approve/", changes.approve, name="change-approve"),
     path("change-requests/<int:request_id>/reject/", changes.reject, name="change-reject"),
+    path("privacy/", privacy.requests, name="privacy"),
 ]

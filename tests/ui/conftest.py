@@ -1,5 +1,6 @@
 """Fixtures of the UI tests: golden records ingested through the services, candidates the matcher would queue,
-and clients signed in as the personas."""
+and clients signed in as the personas (those of tests/conftest.py, and a viewer, a privacy officer and an approver
+who is no steward)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from stewardship import services
@@ -112,6 +113,30 @@ def second_pair(pair) -> tuple[uuid.UUID, uuid.UUID, MatchCandidate]:
     assert a != b
     MatchCandidate.objects.exclude(pk=pair[2].pk).delete()
     return a, b, propose(a, b, score=0.88)
+
+
+def _persona(username: str, *roles: str) -> User:
+    user = User.objects.create_user(username=username, password=f"pw-{username}-123!")
+    user.groups.add(*Group.objects.filter(name__in=roles))
+    return user
+
+
+@pytest.fixture
+def viewer(db) -> User:
+    """Reads everything, personal values masked; acts on nothing."""
+    return _persona("vera", "viewer")
+
+
+@pytest.fixture
+def privacy_officer(db) -> User:
+    """Subject requests (export, erasure, the privacy page); no steward actions."""
+    return _persona("priya", "privacy")
+
+
+@pytest.fixture
+def approver_only(db) -> User:
+    """Decides change requests; no steward actions."""
+    return _persona("april", "approver")
 
 
 @pytest.fixture

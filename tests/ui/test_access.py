@@ -1,4 +1,5 @@
-"""Who may see what: sign-in everywhere, the steward role for every page, CSRF on every form, friendly errors."""
+"""Who may see what: sign-in everywhere, a role for every page (the API's split: every role reads, stewards act,
+approvers decide change requests, privacy officers handle subject requests), CSRF on every form, friendly errors."""
 
 import uuid
 
@@ -6,7 +7,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import Client
 
-from stewardship.models import CandidateStatus, MatchCandidate
+from stewardship.models import CandidateStatus, ChangeRequest, GoldenRecord, MatchCandidate, PrivacyRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -20,16 +21,125 @@ def test_anonymous_users_are_sent_to_the_login_page(client, path):
     assert response["Location"] == f"/login/?next={path}"
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_a_user_without_the_steward_role_gets_a_403_page_that_says_why(signed_in, outsider, path):
+@pytest.mark.parametrize("path", [*PAGES, "/sync/", "/privacy/"])
+def test_a_user_without_a_role_gets_a_403_page_that_says_why(signed_in, outsider, path):
     response = signed_in(outsider).get(path)
     assert response.status_code == 403
     assert "403.html" in [t.name for t in response.templates]
+    assert "need a Steward role" in response.content.decode() or "privacy role" in response.content.decode()
+
+
+READERS_WHO_ARE_NO_STEWARD = ["viewer", "privacy_officer", "approver_only", "admin_user"]
+
+
+@pytest.mark.parametrize("persona", READERS_WHO_ARE_NO_STEWARD)
+def test_every_role_reads_the_pages_the_api_lets_it_read(request, signed_in, pair, persona):
+    from sync.models import Delivery
+
+    from .test_sync import connector, delivery
+
+    a, _, candidate = pair
+    dead = delivery(connector("erp"), "dead", golden_id=a)
+    client = signed_in(request.getfixturevalue(persona))
+    for path in [
+        *PAGES,
+        f"/review/{candidate.pk}/",
+        f"/customers/{a}/",
+        f"/customers/{a}/attributes/email/",
+        "/sync/",
+        f"/sync/deliveries/{dead.pk}/",
+    ]:
+        assert client.get(path).status_code == 200, path
+    assert Delivery.objects.get(pk=dead.pk).status == "dead"
+
+
+@pytest.mark.parametrize("persona", READERS_WHO_ARE_NO_STEWARD)
+def test_only_a_steward_acts_on_candidates_records_and_deliveries(request, signed_in, pair, persona):
+    """An approver, an administrator (not a superuser), a privacy officer or a viewer: 403 for every steward action,
+    and nothing changes."""
+    from sync.models import Delivery
+
+    from .test_sync import connector, delivery
+
+    a, _, candidate = pair
+    dead = delivery(connector("erp"), "dead", golden_id=a)
+    client = signed_in(request.getfixturevalue(persona))
+    posts = {
+        f"/review/{candidate.pk}/claim/": {},
+        f"/review/{candidate.pk}/merge/": {},
+        f"/review/{candidate.pk}/reject/": {},
+        f"/customers/{a}/unmerge/": {"source": "cdp", "source_key": "C1", "version": 1},
+        f"/customers/{a}/attributes/city/edit/": {"value": "Nice"},
+        f"/sync/deliveries/{dead.pk}/replay/": {},
+        "/sync/replay/?status=dead": {},
+    }
+    for path, data in posts.items():
+        response = client.post(path, data)
+        assert response.status_code == 403, path
+        assert "steward role" in response.content.decode(), path
+    assert client.get(f"/customers/{a}/attributes/city/edit/").status_code == 403
+    candidate.refresh_from_db()
+    assert (candidate.status, candidate.assigned_to) == (CandidateStatus.PENDING, None)
+    assert GoldenRecord.objects.get(pk=a).attributes["city"] == "Lyon"
+    assert not ChangeRequest.objects.exists()
+    assert Delivery.objects.get(pk=dead.pk).status == "dead"
+
+
+def test_a_refused_htmx_action_is_a_notice_on_the_page(signed_in, viewer, pair):
+    response = signed_in(viewer).post(f"/review/{pair[2].pk}/claim/", headers={"HX-Request": "true"})
+    assert response.status_code == 403
+    assert response["HX-Retarget"] == "#notices"
     assert "steward role" in response.content.decode()
 
 
-def test_an_administrator_without_the_steward_role_is_sent_to_the_admin_not_the_ui(signed_in, admin_user):
-    assert signed_in(admin_user).get("/").status_code == 403
+@pytest.mark.parametrize("persona", ["steward", "viewer", "approver"])
+def test_the_privacy_pages_need_the_privacy_role(request, signed_in, pair, persona):
+    client = signed_in(request.getfixturevalue(persona))
+    a = pair[0]
+    for response in (
+        client.get("/privacy/"),
+        client.post(f"/customers/{a}/export/"),
+        client.get(f"/customers/{a}/erase/"),
+        client.post(f"/customers/{a}/erase/", {"reason": "asked", "confirm": "ERASE"}),
+    ):
+        assert response.status_code == 403
+        assert "privacy role" in response.content.decode()
+    assert GoldenRecord.objects.get(pk=a).status == "active"
+    assert not PrivacyRequest.objects.exists()
+
+
+def _buttons(html: str) -> set[str]:
+    """The actions a page offers, by what they do."""
+    offered = {
+        "claim": "/claim/",
+        "merge": "/merge/",
+        "reject": "/reject/",
+        "edit": "/edit/",
+        "unmerge": "/unmerge/",
+        "replay": "/replay/",
+        "export": "/export/",
+        "erase": "/erase/",
+        "privacy": 'href="/privacy/"',
+    }
+    return {name for name, needle in offered.items() if needle in html}
+
+
+def test_each_role_is_offered_the_actions_it_may_take_and_no_other(signed_in, steward, viewer, privacy_officer, pair):
+    from .test_query_counts import more_sources
+    from .test_sync import connector, delivery
+
+    a, _, candidate = pair
+    more_sources(a, 1, "X")  # a second source record: one to split out
+    dead = delivery(connector("erp"), "dead", golden_id=a)
+    pages = ["/review/", f"/review/{candidate.pk}/", f"/customers/{a}/", "/sync/", f"/sync/deliveries/{dead.pk}/"]
+
+    def offered(user):
+        client = signed_in(user)
+        return set().union(*(_buttons(client.get(path).content.decode()) for path in pages))
+
+    assert offered(steward) == {"claim", "merge", "reject", "edit", "unmerge", "replay"}
+    assert offered(viewer) == set()
+    assert offered(privacy_officer) == {"export", "erase", "privacy"}
 
 
 def test_the_decision_endpoints_refuse_outsiders_too(signed_in, outsider, pair):

@@ -336,3 +336,98 @@ def test_a_steward_sees_a_dead_letter_on_the_sync_page_opens_it_and_replays_it(o
     shot(page, "14-sync-delivery-replayed")
     dead.refresh_from_db()
     assert (dead.status, dead.replayed_by.username) == ("pending", "stella")
+
+
+def test_a_viewer_reads_a_customer_masked_and_is_offered_no_action(open_as, pairs):
+    from stewardship import services
+
+    (ann, _, first), _ = pairs
+    stella = User.objects.get(username="stella")
+    services.attribute_lock_set(golden_id=ann, attribute="phone", value="+33612345678", user=stella)
+    services.attribute_lock_set(golden_id=ann, attribute="birth_date", value="1984-03-09", user=stella)
+    persona("vera", "viewer")
+
+    page = open_as("vera")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Customers").click()
+    page.get_by_role("searchbox", name="Search customers").press_sequentially("ann le", delay=20)
+    results = page.get_by_role("region", name=re.compile("Results for"))
+    expect(results).to_contain_text("a•••@example.com")
+    results.get_by_role("link", name="Ann Lee").click()
+    expect(page).to_have_url(re.compile(rf"/customers/{ann}/$"))
+    expect(page.locator("#attr-email")).to_contain_text("a•••@example.com")
+    expect(page.locator("#attr-phone")).to_contain_text("•••78")
+    expect(page.locator("#attr-birth_date .value")).to_have_text("1984")
+    expect(page.locator("#attr-given_name")).to_contain_text("Ann")
+    expect(page.locator("main")).not_to_contain_text("ann@example.com")
+    expect(page.locator("main")).not_to_contain_text("1984-03-09")
+    expect(page.get_by_role("link", name=re.compile("^Edit"))).to_have_count(0)
+    expect(page.get_by_text("Unmerge")).to_have_count(0)
+    expect(page.get_by_role("button", name="Export")).to_have_count(0)
+    shot(page, "15-viewer-golden-record-masked")
+
+    page.goto(f"/review/{first.pk}/")
+    expect(page.get_by_role("heading", name="Same customer?")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("a•••@corp.example")
+    expect(page.get_by_role("button", name="Merge")).to_have_count(0)
+    expect(page.get_by_role("button", name="Not a match")).to_have_count(0)
+    expect(page.get_by_role("button", name="Claim it")).to_have_count(0)
+    expect(page.get_by_role("radio")).to_have_count(0)
+    shot(page, "16-viewer-review-masked")
+    assert MatchCandidate.objects.get(pk=first.pk).status == CandidateStatus.PENDING
+
+
+def test_a_privacy_officer_exports_and_erases_a_customer_and_follows_the_request(open_as, pairs):
+    import json
+
+    from stewardship.models import PrivacyRequest
+
+    from .test_sync import connector
+
+    (ann, _, _), _ = pairs
+    connector("erp")  # a connected system: the erasure waits for its erase delivery
+    persona("priya", "privacy")
+
+    page = open_as("priya")
+    page.goto(f"/customers/{ann}/")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Export").click()
+    download = download_info.value
+    assert re.fullmatch(rf"customer-{ann}-export-\d+\.json", download.suggested_filename)
+    document = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    assert document["subject"] == str(ann)
+    assert [(r["source"], r["source_key"]) for r in document["source_records"]] == [("cdp", "C1")]
+    assert document["source_records"][0]["attributes"]["email"] == "ann@example.com"
+
+    page.get_by_role("link", name="Erase…").click()
+    expect(page.get_by_role("heading", name="Erase Ann Lee?")).to_be_visible()
+    page.get_by_label("Reason").fill("ticket 42: erasure asked by phone")
+    page.get_by_label("Type ERASE to confirm").fill("erase")
+    page.get_by_role("button", name="Erase this customer").click()
+    expect(page.locator(".field-error")).to_contain_text("Type ERASE (in capitals)")
+    assert GoldenRecord.objects.get(pk=ann).status == "active"
+    page.get_by_label("Type ERASE to confirm").fill("ERASE")
+    shot(page, "17-privacy-erase-confirm")
+    page.get_by_role("button", name="Erase this customer").click()
+
+    request = PrivacyRequest.objects.get(kind="erasure")
+    expect(page).to_have_url(re.compile(rf"/privacy/\?status=open&subject={ann}#request-{request.pk}$"))
+    expect(page.get_by_role("status").filter(has_text="Erased Ann Lee")).to_be_visible()
+    row = page.locator(f"#request-{request.pk}")
+    expect(row).to_contain_text("Erasure")
+    expect(row).to_contain_text("Open")
+    expect(row).to_contain_text("erp")
+    expect(row).to_contain_text("pending")
+    expect(row).to_contain_text("priya")
+    shot(page, "18-privacy-requests")
+    page.get_by_role("link", name="Show every request").click()
+    page.get_by_role("link", name="Completed").click()
+    expect(page.locator("main")).to_contain_text("Subject access (export)")
+
+    page.goto(f"/customers/{ann}/")
+    expect(page.get_by_role("heading", name=re.compile("Erased"))).to_be_visible()
+    expect(page.get_by_text("No values: this customer was erased.")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("ann@example.com")
+    expect(page.get_by_role("button", name="Export")).to_have_count(0)
+    expect(page.get_by_role("link", name="Erase…")).to_have_count(0)
+    shot(page, "19-golden-record-erased")
+    assert GoldenRecord.objects.get(pk=ann).status == "erased"

@@ -12,21 +12,22 @@ from django.views.decorators.http import require_GET, require_POST
 from ... import services
 from ...errors import ApplicationError, ValidationFailed
 from ...roles import acting_user
-from ...services.changes import NotAllowed
 from .. import queries
-from ..access import is_approver, steward_required
+from ..access import approver_required, is_approver, masked_for, reader_required
 from ..formats import isolated
 from ..forms import DecisionForm
 from .common import problem, wants_partial
 
 
-@steward_required
+@reader_required
 @require_GET
 def change_list(request: HttpRequest) -> HttpResponse:
     tab = request.GET.get("status") or "pending"
     tab = tab if tab in queries.CHANGE_TABS else "pending"
     mine = request.GET.get("mine") == "1"
-    page, counts = queries.change_requests(tab=tab, mine=mine, user=request.user, cursor=request.GET.get("cursor"))
+    page, counts = queries.change_requests(
+        tab=tab, mine=mine, user=request.user, cursor=request.GET.get("cursor"), masked=masked_for(request)
+    )
     context = {
         "page": page,
         "counts": counts,
@@ -39,9 +40,6 @@ def change_list(request: HttpRequest) -> HttpResponse:
 
 
 def _decide(request: HttpRequest, request_id: int, approve: bool) -> HttpResponse:
-    # The service refuses too; checking first answers before reading the form.
-    if not is_approver(request.user):
-        return problem(request, NotAllowed("Only a user with the approver role can decide change requests."))
     back = {"back_url": reverse("ui:change-requests"), "back_label": "Back to change requests"}
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -58,7 +56,7 @@ def _decide(request: HttpRequest, request_id: int, approve: bool) -> HttpRespons
     verb = "Approved and applied" if approve else "Rejected"
     message = format_html("{}: {} of {}.", verb, queries.label(change.attribute), isolated(change.golden.display_name))
     if wants_partial(request):
-        row = queries.change_request_row(request_id=request_id)
+        row = queries.change_request_row(request_id=request_id, masked=masked_for(request))
         return render(
             request,
             "stewardship/partials/change_request_row.html",
@@ -68,13 +66,13 @@ def _decide(request: HttpRequest, request_id: int, approve: bool) -> HttpRespons
     return redirect(reverse("ui:change-requests"))
 
 
-@steward_required
+@approver_required
 @require_POST
 def approve(request: HttpRequest, request_id: int) -> HttpResponse:
     return _decide(request, request_id, approve=True)
 
 
-@steward_required
+@approver_required
 @require_POST
 def reject(request: HttpRequest, request_id: int) -> HttpResponse:
     return _decide(request, request_id, approve=False)

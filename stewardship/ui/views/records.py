@@ -14,21 +14,21 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from ... import domains, services
 from ...errors import ApplicationError
-from ...models import ChangeRequestStatus, GoldenRecord
+from ...models import AccessKind, ChangeRequestStatus, GoldenRecord
 from ...roles import acting_user
 from .. import queries
-from ..access import steward_required
+from ..access import masked_for, reader_required, steward_required
 from ..formats import isolated
 from ..forms import ChangeRequestForm, SearchForm, UnmergeForm
 from .common import problem, wants_partial
 
 
-@steward_required
+@reader_required
 @require_GET
 def search(request: HttpRequest, domain: str) -> HttpResponse:
     form = SearchForm(request.GET)
     q = form.cleaned_data["q"] if form.is_valid() else ""
-    page = queries.golden_search(domain=domain, q=q, cursor=request.GET.get("cursor"))
+    page = queries.golden_search(domain=domain, q=q, cursor=request.GET.get("cursor"), masked=masked_for(request))
     context = {"form": form, "q": q, "page": page, "domain": domain, "title": domains_title(domain)}
     if wants_partial(request):
         return render(request, "stewardship/partials/search_results.html", context)
@@ -39,13 +39,18 @@ def domains_title(domain: str) -> str:
     return "Customers" if domain == domains.CUSTOMER else "Products"
 
 
-@steward_required
+@reader_required
 @require_GET
 def golden(request: HttpRequest, domain: str, golden_id: uuid.UUID) -> HttpResponse:
-    page = queries.golden_page(domain=domain, golden_id=golden_id)
+    """The golden record page. Reading a customer's is in the access log."""
+    masked = masked_for(request)
+    page = queries.golden_page(domain=domain, golden_id=golden_id, masked=masked)
     if page is None:
         raise Http404("No such golden record.")
-    return render(request, "stewardship/golden_detail.html", {"page": page, "title": domains_title(domain)})
+    if domain == domains.CUSTOMER:
+        services.access_log_write(user=request.user, golden_ids=[page.golden.pk], what=AccessKind.VIEW)
+    context = {"page": page, "title": domains_title(domain), "masked": masked}
+    return render(request, "stewardship/golden_detail.html", context)
 
 
 def _golden(domain: str, golden_id: uuid.UUID) -> GoldenRecord:
@@ -62,11 +67,11 @@ def _attribute(golden: GoldenRecord, attribute: str) -> str:
 
 
 def _row(request: HttpRequest, golden: GoldenRecord, attribute: str, **extra: object) -> HttpResponse:
-    row = queries.golden_attribute(golden=golden, attribute=attribute)
+    row = queries.golden_attribute(golden=golden, attribute=attribute, masked=masked_for(request))
     return render(request, "stewardship/partials/attribute_row.html", {"golden": golden, "attr": row, **extra})
 
 
-@steward_required
+@reader_required
 @require_GET
 def attribute_row(request: HttpRequest, domain: str, golden_id: uuid.UUID, attribute: str) -> HttpResponse:
     """One attribute row as it reads (an edit cancelled)."""
@@ -85,7 +90,11 @@ def attribute_edit(request: HttpRequest, domain: str, golden_id: uuid.UUID, attr
     template = (
         "stewardship/partials/attribute_edit.html" if wants_partial(request) else "stewardship/attribute_edit.html"
     )
-    context = {"golden": golden, "attr": queries.golden_attribute(golden=golden, attribute=attribute), "form": form}
+    context = {
+        "golden": golden,
+        "attr": queries.golden_attribute(golden=golden, attribute=attribute, masked=masked_for(request)),
+        "form": form,
+    }
     if request.method == "GET" or not form.is_valid():
         return render(request, template, context, status=200 if request.method == "GET" else 400)
     unlock = form.cleaned_data["unlock"]

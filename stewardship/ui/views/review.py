@@ -19,10 +19,10 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from ... import domains, services
 from ...errors import ApplicationError
-from ...models import MatchCandidate
+from ...models import AccessKind, MatchCandidate
 from ...roles import acting_user
 from .. import queries
-from ..access import steward_required
+from ..access import masked_for, reader_required, steward_required
 from ..formats import isolated
 from ..forms import QueueFilterForm, filters_from, filters_query, merge_choices
 from ..queries import QueueFilters
@@ -31,12 +31,14 @@ from .common import HtmxHttpRequest, problem, wants_partial
 PANEL = "stewardship/partials/review_panel.html"
 
 
-@steward_required
+@reader_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET)
     filters = form.filters()
-    page, total = queries.review_queue(user=request.user, filters=filters, cursor=request.GET.get("cursor"))
+    page, total = queries.review_queue(
+        user=request.user, filters=filters, cursor=request.GET.get("cursor"), masked=masked_for(request)
+    )
     context = {"form": form, "page": page, "total": total, "filters_qs": filters_query(filters)}
     if wants_partial(request):
         return render(request, "stewardship/partials/queue_results.html", context)
@@ -44,13 +46,21 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _review_context(request: HttpRequest, candidate_id: int, filters: QueueFilters, **extra: Any) -> dict[str, Any]:
-    review = queries.review(candidate_id=candidate_id, user=request.user, filters=filters)
+    """A candidate as the user is about to read it; for two customers, that read is in the access log (one insert for
+    both)."""
+    masked = masked_for(request)
+    review = queries.review(candidate_id=candidate_id, user=request.user, filters=filters, masked=masked)
     if review is None:
         raise Http404("No such match candidate.")
-    return {"review": review, "filters_qs": filters_query(filters), **extra}
+    candidate = review.candidate
+    if candidate.domain == domains.CUSTOMER:
+        services.access_log_write(
+            user=request.user, golden_ids=[candidate.golden_a_id, candidate.golden_b_id], what=AccessKind.VIEW
+        )
+    return {"review": review, "filters_qs": filters_query(filters), "masked": masked, **extra}
 
 
-@steward_required
+@reader_required
 @require_GET
 def detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
     context = _review_context(request, candidate_id, filters_from(request.GET))
@@ -68,7 +78,7 @@ def claim(request: HtmxHttpRequest, candidate_id: int) -> HttpResponse:
     if wants_partial(request) and request.htmx.target == "review-panel":
         return render(request, PANEL, _review_context(request, candidate_id, filters))
     if wants_partial(request):
-        row = queries.candidate_row(candidate_id=candidate_id)
+        row = queries.candidate_row(candidate_id=candidate_id, masked=masked_for(request))
         return render(
             request, "stewardship/partials/queue_row.html", {"row": row, "filters_qs": filters_query(filters)}
         )
