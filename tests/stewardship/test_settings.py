@@ -90,7 +90,9 @@ PRODUCTION = {
 def _production(code: str, **env: str) -> str:
     """Run ``code`` with Django set up under production settings; returns what it printed."""
     clean = {k: v for k, v in os.environ.items() if k not in {"STEWARD_DEV", "SECRET_KEY", "DEBUG"}}
-    setup = "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'stewardship.settings'); django.setup()\n"
+    setup = (
+        "import django, os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'stewardship.settings')\ndjango.setup()\n"
+    )
     result = subprocess.run(
         [sys.executable, "-c", setup + code],
         cwd=ROOT,
