@@ -53,8 +53,7 @@ def static_files_collected(app_configs: Any = None, **kwargs: Any) -> list:
         return []
     return [
         checks.Error(
-            f"Static files are not collected: {settings.STATIC_ROOT} has no {manifest}"
-            ", so every page would fail.",
+            f"Static files are not collected: {settings.STATIC_ROOT} has no {manifest}, so every page would fail.",
             hint="Run: python manage.py collectstatic --noinput (when the image or release is built).",
             id="stewardship.E001",
         )

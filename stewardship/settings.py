@@ -223,10 +223,12 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- REST API ---
+# A person's API token (DRF's authtoken) is refused once older than this many hours; 0: tokens never expire.
+STEWARD_TOKEN_TTL_HOURS = envint("STEWARD_TOKEN_TTL_HOURS", 0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "stewardship.api.authentication.ApiKeyAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "stewardship.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["stewardship.api.permissions.IsStaffRole"],
