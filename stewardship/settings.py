@@ -225,6 +225,11 @@ CONTENT_SECURITY_POLICY = {
 # --- REST API ---
 # A person's API token (DRF's authtoken) is refused once older than this many hours; 0: tokens never expire.
 STEWARD_TOKEN_TTL_HOURS = envint("STEWARD_TOKEN_TTL_HOURS", 0)
+# Failed API keys and tokens per client address and minute; past it, that address is answered 429. 0: no limit.
+STEWARD_API_AUTH_FAILURES_PER_MINUTE = envint("STEWARD_API_AUTH_FAILURES_PER_MINUTE", 10)
+# Reverse proxies in front of Steward that append the client's address to X-Forwarded-For: throttles and the login
+# lockout read the address that many entries from the right. 0: REMOTE_ADDR (what a client writes there is ignored).
+STEWARD_PROXY_COUNT = envint("STEWARD_PROXY_COUNT", 0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "stewardship.api.authentication.ApiKeyAuthentication",
@@ -237,6 +242,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "stewardship.errors.api_exception_handler",
+    "NUM_PROXIES": STEWARD_PROXY_COUNT,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }
@@ -307,10 +313,27 @@ STEWARD_PUBLISHER = "sync.outbox"
 STEWARD_SYNC_LEASE_SECONDS = envint("STEWARD_SYNC_LEASE_SECONDS", 300)
 # A pending, due delivery whose task was sent this long ago without effect is queued again (lost task).
 STEWARD_SYNC_REQUEUE_SECONDS = envint("STEWARD_SYNC_REQUEUE_SECONDS", 60)
-# The per-connector rate limit is shared through Redis when there is one (several workers); else per process.
+# The per-connector rate limit is shared through Redis when there is one (several workers); else per process. The
+# Django cache (throttles, quotas) is there too.
 STEWARD_RATE_LIMIT_REDIS_URL = env(
     "STEWARD_RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
 )
+
+# --- Shared counters: the Django cache ---
+# Throttles, the ingest quota and the per-connector rate limits are counted where every web process and worker sees
+# them: Redis when there is one, else the database (a table migrate creates). Never process memory. Never call
+# cache.clear(): on Redis that empties the whole database, the broker's queues too when they share it.
+if STEWARD_RATE_LIMIT_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": STEWARD_RATE_LIMIT_REDIS_URL,
+            "KEY_PREFIX": "steward",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "steward_cache"}}
 
 # --- Logging: every line carries the request's correlation id ---
 LOGGING = {

@@ -82,7 +82,7 @@ def test_repeated_statements_are_prepared_unless_turned_off():
 PRODUCTION = {
     "SECRET_KEY": "ci-0123456789abcdef0123456789abcdef0123456789abcdef",
     "ALLOWED_HOSTS": "testserver,steward.example.com",
-    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"),
     "STEWARD_DEV": "0",
 }
 
