@@ -7,6 +7,7 @@ place where defaults for secrets and the broker exist; production must set them.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import csp.constants as csp
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "csp",
+    "axes",
     "stewardship",
     "sync",
     "connectors",
@@ -98,6 +100,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "stewardship.urls"
@@ -144,6 +147,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SILENCED_SYSTEM_CHECKS.append("models.W040")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Sign-in lockout (django-axes): after STEWARD_LOGIN_FAILURE_LIMIT failures for one username from one address, that
+# pair is refused (429, the sign-in page says so) for STEWARD_LOGIN_LOCKOUT_MINUTES (0: until an administrator
+# deletes the access attempt in the admin). The UI's and the admin's sign-in alike; API tokens and keys have their
+# own throttle (REST API below).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = envint("STEWARD_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("STEWARD_LOGIN_LOCKOUT_MINUTES", 15)) or None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "stewardship.api.throttling.client_address"  # STEWARD_PROXY_COUNT, as the API reads it
+AXES_LOCKOUT_CALLABLE = "stewardship.ui.views.login.locked_out"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

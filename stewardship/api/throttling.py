@@ -20,10 +20,12 @@ from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 T = TypeVar("T")
 
 
-def client_address(request: HttpRequest | Request) -> str:
+def client_address(request: HttpRequest | Request) -> str | None:
     """The caller's address: ``REMOTE_ADDR``, or behind ``STEWARD_PROXY_COUNT`` reverse proxies the address the
-    outermost of them appended to ``X-Forwarded-For`` (what a client writes there itself is not believed)."""
-    return str(BaseThrottle().get_ident(request))  # type: ignore[arg-type]  # reads request.META only
+    outermost of them appended to ``X-Forwarded-For`` (what a client writes there itself is not believed). None for
+    a request that came from no network (a test client's ``force_login``)."""
+    address = BaseThrottle().get_ident(request)  # type: ignore[arg-type]  # reads request.META only
+    return str(address) if address else None
 
 
 class AuthFailureThrottle(SimpleRateThrottle):
