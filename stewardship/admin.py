@@ -61,7 +61,7 @@ class ApiKeyInline(admin.TabularInline):
 
 @admin.register(SourceSystem)
 class SourceSystemAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "active", "created_at"]
+    list_display = ["code", "name", "active", "ingest_quota_per_minute", "created_at"]
     list_filter = ["active"]
     search_fields = ["code", "name"]
     inlines = [ApiKeyInline]

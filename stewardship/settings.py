@@ -258,6 +258,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "stewardship.errors.api_exception_handler",
     "NUM_PROXIES": STEWARD_PROXY_COUNT,
+    # Each source system's ingest quota (records a minute, set in the admin). Failed keys and tokens are throttled by
+    # the authentication classes themselves (DRF's throttles run after authentication and never see a failure).
+    "DEFAULT_THROTTLE_CLASSES": ["stewardship.api.throttling.IngestQuotaThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }

@@ -83,3 +83,118 @@ def test_counters_live_in_redis_when_configured_else_in_the_database_cache():
     assert own == "django.core.cache.backends.redis.RedisCache redis://cache:6379/1"
     database = _production(show, CELERY_BROKER_URL="amqp://guest@127.0.0.1//")
     assert database == "django.core.cache.backends.db.DatabaseCache steward_cache"
+
+
+# --- the ingest quota: records per minute, per source, set in the admin ---
+
+
+def _quota(code: str, per_minute: int) -> None:
+    from stewardship.models import SourceSystem
+
+    SourceSystem.objects.update_or_create(code=code, defaults={"name": code, "ingest_quota_per_minute": per_minute})
+
+
+def _consents(client, source: str, count: int):
+    events = [
+        {
+            "source_key": f"C{n}",
+            "purpose": "email_marketing",
+            "status": "granted",
+            "captured_at": "2026-01-01T10:00:00Z",
+        }
+        for n in range(count)
+    ]
+    return client.post(f"/api/v1/sources/{source}/consents/batch/", {"events": events}, format="json")
+
+
+def test_a_batch_over_the_quota_is_a_429_and_nothing_is_written(source_erp, push):
+    from stewardship.models import SourceRecord
+
+    _quota("erp", 5)
+    assert push(source_erp, "erp", *[record(f"E{n}", family_name="Lee") for n in range(3)]).status_code == 200
+    over = push(source_erp, "erp", *[record(f"E{n}", family_name="Lee") for n in range(3, 6)])
+    assert over.status_code == 429
+    assert 0 < int(over["Retry-After"]) <= 60
+    assert over.json()["error"]["code"] == "throttled"
+    assert "ingest quota of 5 records a minute" in over.json()["error"]["message"]
+    assert SourceRecord.objects.count() == 3
+    # What is left of the minute can still be used, by any batch of the source: records and consent events alike.
+    assert push(source_erp, "erp", record("E3", family_name="Lee")).status_code == 200
+    assert _consents(source_erp, "erp", 1).status_code == 200
+    assert _consents(source_erp, "erp", 1).status_code == 429
+
+
+def test_a_batch_larger_than_the_quota_is_refused_whole(source_erp, push):
+    from stewardship.models import SourceRecord
+
+    _quota("erp", 2)
+    refused = push(source_erp, "erp", *[record(f"E{n}") for n in range(3)])
+    assert refused.status_code == 429 and "send smaller batches" in refused.json()["error"]["message"]
+    assert SourceRecord.objects.count() == 0
+    assert push(source_erp, "erp", *[record(f"E{n}") for n in range(2)]).status_code == 200
+
+
+def test_each_source_has_its_own_quota_and_zero_is_unlimited(source_erp, source_cdp, push):
+    _quota("erp", 1)
+    _quota("cdp", 0)
+    assert push(source_erp, "erp", record("E1")).status_code == 200
+    assert push(source_erp, "erp", record("E2")).status_code == 429
+    for n in range(5):
+        assert push(source_cdp, "cdp", *[record(f"C{n}-{i}") for i in range(20)]).status_code == 200
+
+
+def test_stewards_reading_are_not_counted(source_erp, push, steward, client_for):
+    _quota("erp", 1)
+    push(source_erp, "erp", record("E1"))
+    for _ in range(3):
+        assert client_for(steward).get("/api/v1/sources/erp/customers/E1/").status_code == 200
+        assert source_erp.get("/api/v1/sources/erp/customers/E1/").status_code == 200
+
+
+def test_the_quota_is_set_per_source_in_the_admin(client, source_erp):
+    from django.contrib.auth.models import User
+
+    from stewardship.models import SourceSystem
+
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw-root-123!"))
+    erp = SourceSystem.objects.get(code="erp")
+    page = client.get(f"/admin/stewardship/sourcesystem/{erp.pk}/change/").content.decode()
+    assert 'name="ingest_quota_per_minute"' in page
+    form = {"code": "erp", "name": "ERP", "active": "on", "ingest_quota_per_minute": "600"}
+    inline = {"api_keys-TOTAL_FORMS": "1", "api_keys-INITIAL_FORMS": "1", "api_keys-0-id": erp.api_keys.get().pk}
+    inline |= {"api_keys-0-source": erp.pk, "api_keys-0-name": ""}
+    assert client.post(f"/admin/stewardship/sourcesystem/{erp.pk}/change/", form | inline).status_code == 302
+    assert SourceSystem.objects.get(code="erp").ingest_quota_per_minute == 600
+
+
+@pytest.mark.skipif(
+    "RedisCache" not in __import__("django.conf").conf.settings.CACHES["default"]["BACKEND"],
+    reason="the cross-process count is checked on Redis (CI); the database cache is shared through the database",
+)
+def test_the_count_is_shared_by_every_process(source_erp, push, settings):
+    import os
+    import subprocess
+    import sys
+
+    from stewardship.models import SourceSystem
+    from tests.stewardship.test_settings import ROOT
+
+    _quota("erp", 10)
+    erp = SourceSystem.objects.get(code="erp")
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    other_process = (
+        "import django, os\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'stewardship.settings')\n"
+        "from django.conf import settings\n"
+        f"settings.CACHES['default']['KEY_PREFIX'] = {prefix!r}\n"
+        "django.setup()\n"
+        "from stewardship.api.throttling import ingest_quota_take\n"
+        "from stewardship.models import SourceSystem\n"
+        f"print(ingest_quota_take(SourceSystem(pk={erp.pk}, code='erp', ingest_quota_per_minute=10), 8))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", other_process], cwd=ROOT, env=os.environ, capture_output=True, text=True
+    )
+    assert result.stdout.strip() == "None", result.stderr  # taken in the other process
+    assert push(source_erp, "erp", *[record(f"E{n}") for n in range(3)]).status_code == 429
+    assert push(source_erp, "erp", *[record(f"E{n}") for n in range(2)]).status_code == 200
