@@ -315,6 +315,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker logs through LOGGING below (its filters keep personal data out), not through handlers of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {"task": "stewardship.tasks.idempotency_keys_purge", "schedule": 3600.0},
     "sync-sweep": {"task": "sync.tasks.sweep", "schedule": float(envint("STEWARD_SYNC_SWEEP_SECONDS", 5))},
@@ -357,12 +359,31 @@ else:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"correlation": {"()": "stewardship.correlation.CorrelationIdLogFilter"}},
+    "filters": {
+        "correlation": {"()": "stewardship.correlation.CorrelationIdLogFilter"},
+        # No personal data: database error details, personal query values and emails are stripped (stewardship.logs).
+        "personal_data": {"()": "stewardship.logs.PersonalDataFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["correlation"], "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["correlation", "personal_data"],
+            "formatter": "plain",
+        },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Every line through the one console handler: Django's own handlers (the debug console, mail_admins with its
+        # tracebacks) and runserver's request lines (django.server) would skip its filters.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Failures of other code are filtered where they are logged, so that every handler gets them clean.
+        "django.request": {"filters": ["personal_data"]},
+        "celery.app.trace": {"filters": ["personal_data"]},
+        # SQL with its parameters (DEBUG only): never, whatever LOG_LEVEL says.
+        "django.db.backends": {"level": "INFO"},
+    },
 }
