@@ -51,6 +51,7 @@ _DETAIL_LINE = re.compile(r"^(\s*)(DETAIL|CONTEXT|LINE \d+|QUERY):.*$", re.MULTI
 _CARET_LINE = re.compile(r"^\s*\^\s*$\n?", re.MULTILINE)
 # A quoted value in a database message, unless it names a schema object ("constraint \"x\"", "relation \"y\"").
 _QUOTED = re.compile(r'(?<!constraint )(?<!relation )(?<!column )(?<!table )(?<!index )(?<!type )"[^"\n]*"')
+_TRACEBACK_LINES = ("Traceback", "During handling", "The above exception")
 _DATABASE_ERROR = re.compile(r"\b(?:psycopg|django\.db|IntegrityError|DataError|DatabaseError|OperationalError)\b")
 
 
@@ -76,11 +77,22 @@ def redact_query(text: str) -> str:
 
 
 def redact_database_details(text: str) -> str:
-    """A database error's text without the values it quotes: its detail lines and quoted values go."""
-    text = _DETAIL_LINE.sub(lambda m: f"{m.group(1)}{m.group(2)}: {REDACTED}", text)
-    text = _CARET_LINE.sub("", text)
-    # Only the messages' lines: a traceback's indented lines are file names and code.
-    return "\n".join(line if line[:1].isspace() else _QUOTED.sub(f'"{REDACTED}"', line) for line in text.split("\n"))
+    """A database error's text without the values it quotes: its detail lines (with the lines that continue them,
+    such as ``unnamed portal parameter $5 = '...'``) and the quoted values of its messages go. A traceback's indented
+    lines (file names and code) stay."""
+    kept: list[str] = []
+    in_detail = False
+    for line in _CARET_LINE.sub("", text).split("\n"):
+        detail = _DETAIL_LINE.match(line)
+        if detail:
+            kept.append(f"{detail.group(1)}{detail.group(2)}: {REDACTED}")
+            in_detail = True
+            continue
+        if in_detail and line and not line[:1].isspace() and not line.startswith(_TRACEBACK_LINES):
+            continue  # a detail's continuation
+        in_detail = False
+        kept.append(line if line[:1].isspace() else _QUOTED.sub(f'"{REDACTED}"', line))
+    return "\n".join(kept)
 
 
 def redact(text: str) -> str:

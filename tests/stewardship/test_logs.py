@@ -156,3 +156,23 @@ def test_gunicorn_access_log_redacts_personal_query_values(tmp_path):
     written = access_log.read_text()
     assert "/api/v1/customers/?email=" in written and "status=active" in written
     assert_no_personal_data(written)
+
+
+def test_database_details_and_their_continuations_are_stripped():
+    from stewardship.logs import redact
+
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "/app/stewardship/db.py", line 9, in insert\n'
+        '    cursor.execute("INSERT ...")\n'
+        'django.db.utils.DataError: invalid input syntax for type date: "1980-02-29x"\n'
+        "DETAIL: Key (email)=(ann.secret@example.com) already exists.\n"
+        "CONTEXT: unnamed portal parameter $5\n"
+        "unnamed portal parameter $5 = 'SW1A 1AA'\n"
+        "\n"
+        "The above exception was the direct cause of the following exception:\n"
+    )
+    clean = redact(text)
+    assert_no_personal_data(clean)
+    assert '  File "/app/stewardship/db.py", line 9, in insert' in clean  # file names and code stay
+    assert "DataError: invalid input syntax for type date" in clean and "The above exception" in clean
