@@ -279,6 +279,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the errors it may answer (stewardship.api.schema), beside drf-spectacular's own hook.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "stewardship.api.schema.add_error_responses",
+    ],
     # Several models have a "status": name each choice set, so clients get stable enum names.
     "ENUM_NAME_OVERRIDES": {
         "GoldenStatusEnum": "stewardship.models.GoldenStatus",

@@ -158,3 +158,16 @@ def test_a_token_older_than_the_ttl_is_refused(steward, settings):
     fresh = User.objects.create_user("fiona", password="pw-fiona-123!")
     fresh.groups.add(*steward.groups.all())
     assert _token_client(fresh, age_hours=11).get("/api/v1/customers/").status_code == 200
+
+
+def test_the_schema_documents_the_errors_the_api_answers(client, steward):
+    import yaml
+
+    client.force_login(steward)
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    assert schema["components"]["schemas"]["Error"]["required"] == ["error"]
+    batch = schema["paths"]["/api/v1/sources/{source}/customers/batch/"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "409", "412", "413", "422", "429"} <= set(batch)
+    assert "Retry-After" in batch["429"]["headers"]
+    listing = schema["paths"]["/api/v1/customers/"]["get"]["responses"]
+    assert {"200", "400", "401", "403", "429"} <= set(listing) and "409" not in listing
