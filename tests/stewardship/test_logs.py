@@ -64,7 +64,7 @@ def test_rematch_names_no_blocking_key(source_cdp, push, caplog, real_log):
     assert_no_personal_data(caplog.text, real_log.getvalue())
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_database_error_is_logged_without_the_row(source_erp, push, monkeypatch, caplog, real_log):
     from stewardship import services
 
