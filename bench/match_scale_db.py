@@ -137,6 +137,7 @@ def _load_range(bounds: tuple[int, int]) -> dict[str, int]:
                     "source_updated_at": record.updated_at,
                     "received_at": now,
                     "content_hash": content_hash(read.values),
+                    "erased_at": None,
                 },
             )
             for key in dict.fromkeys(matching.blocking_keys(DOMAIN, feats)):
