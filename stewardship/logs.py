@@ -109,7 +109,10 @@ class PersonalDataFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "personal_data_redacted", False):
             return True
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record: the handler reports it (handleError), not this filter
+            return True
         clean = redact(message)
         if clean != message:
             record.msg, record.args = clean, None

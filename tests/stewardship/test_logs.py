@@ -176,3 +176,10 @@ def test_database_details_and_their_continuations_are_stripped():
     assert_no_personal_data(clean)
     assert '  File "/app/stewardship/db.py", line 9, in insert' in clean  # file names and code stay
     assert "DataError: invalid input syntax for type date" in clean and "The above exception" in clean
+
+
+def test_a_record_that_does_not_format_is_left_to_the_handler():
+    from stewardship.logs import PersonalDataFilter
+
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "%d records", ("many",), None)
+    assert PersonalDataFilter().filter(record) is True  # no exception out of the filter: the handler reports it
