@@ -78,7 +78,7 @@ run() {  # $1: who, $2: Authorization header
   before=$(wc -l <"$OUT/access.log")
   .venv/bin/schemathesis run "$OUT/schema.json" --url "$BASE" -H "Authorization: $2" \
     --checks not_a_server_error,response_schema_conformance --max-examples "$ST_MAX_EXAMPLES" \
-    --max-time "$ST_MAX_TIME" --request-timeout 30 --workers 2 --seed 21 --no-color \
+    --max-time "$ST_MAX_TIME" --request-timeout 30 --workers 1 --seed 21 --no-color \
     --report junit --report-junit-path "$OUT/junit-$1.xml" >"$OUT/run-$1.txt" 2>&1 || status=1
   tail -n 25 "$OUT/run-$1.txt"
   tail -n +"$((before + 1))" "$OUT/access.log" >"$OUT/access-$1.log"

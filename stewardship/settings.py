@@ -339,15 +339,15 @@ STEWARD_SYNC_LEASE_SECONDS = envint("STEWARD_SYNC_LEASE_SECONDS", 300)
 # A pending, due delivery whose task was sent this long ago without effect is queued again (lost task).
 STEWARD_SYNC_REQUEUE_SECONDS = envint("STEWARD_SYNC_REQUEUE_SECONDS", 60)
 # The per-connector rate limit is shared through Redis when there is one (several workers); else per process. The
-# Django cache (throttles, quotas) is there too.
+# Django cache (API throttles, ingest quotas) uses it too.
 STEWARD_RATE_LIMIT_REDIS_URL = env(
     "STEWARD_RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
 )
 
 # --- Shared counters: the Django cache ---
-# Throttles, the ingest quota and the per-connector rate limits are counted where every web process and worker sees
-# them: Redis when there is one, else the database (a table migrate creates). Never process memory. Never call
-# cache.clear(): on Redis that empties the whole database, the broker's queues too when they share it.
+# The API throttles and the ingest quotas are counted where every web process sees them: the Redis of the connector
+# rate limits when there is one, else the database (a table that migrate creates); never a process's memory. Never
+# call cache.clear(): on Redis that empties the whole database, the broker's queues too when they share it.
 if STEWARD_RATE_LIMIT_REDIS_URL:
     CACHES = {
         "default": {
