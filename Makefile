@@ -36,7 +36,7 @@ serve:
 	trap 'kill $$worker $$sandbox 2>/dev/null; wait $$worker $$sandbox 2>/dev/null' EXIT INT TERM; \
 	echo "Celery worker running (log: var/worker.log); sandbox on http://$(HOST):$(SANDBOX_PORT)/_sandbox/health."; \
 	echo "Steward on http://$(HOST):$(PORT)/ (sync health: /sync/)"; \
-	$(VENV)/bin/gunicorn stewardship.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+	$(VENV)/bin/gunicorn stewardship.wsgi -c python:stewardship.gunicorn --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 
 test: install services chromium connector-servers
 	$(VENV)/bin/pytest

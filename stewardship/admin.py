@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.formats import date_format
+from rest_framework.authtoken.admin import TokenAdmin as RestTokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from . import services
 from .models import (
@@ -57,7 +63,7 @@ class ApiKeyInline(admin.TabularInline):
 
 @admin.register(SourceSystem)
 class SourceSystemAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "active", "created_at"]
+    list_display = ["code", "name", "active", "ingest_quota_per_minute", "created_at"]
     list_filter = ["active"]
     search_fields = ["code", "name"]
     inlines = [ApiKeyInline]
@@ -82,6 +88,40 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+def _token_label(token: TokenProxy) -> str:
+    return f"{token.key[:8]}…"
+
+
+# The admin names a token by what it shows of it: its change page, its messages and the admin log (which keeps
+# the name) would otherwise carry the whole key. TokenProxy exists for the admin alone.
+TokenProxy.__str__ = _token_label  # type: ignore[method-assign,assignment]
+
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class TokenAdmin(RestTokenAdmin):
+    """People's API tokens, shown by their first 8 characters; a new one is shown whole once, when it is added."""
+
+    list_display = ("prefix", "user", "created", "expires")
+
+    @admin.display(description="Key")
+    def prefix(self, token: TokenProxy) -> str:
+        return _token_label(token)
+
+    @admin.display(description="Expires")
+    def expires(self, token: TokenProxy) -> str:
+        ttl = settings.STEWARD_TOKEN_TTL_HOURS
+        return "never" if ttl <= 0 else date_format(token.created + timedelta(hours=ttl), "DATETIME_FORMAT")
+
+    def save_model(self, request: HttpRequest, obj: TokenProxy, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            self.message_user(
+                request, f"New token for {obj.user} (copy it now, it is not shown again): {obj.key}", messages.WARNING
+            )
 
 
 class SourceRecordInline(ReadOnlyMixin, admin.TabularInline):

@@ -1,10 +1,12 @@
-"""System checks that read the database (``manage.py migrate`` runs them, so an upgrade shows them; also
-``manage.py check --database default``)."""
+"""System checks. Those that read the database run with ``manage.py migrate`` (so an upgrade shows them) and
+``manage.py check --database default``; the static files check also runs when a web process starts (``wsgi.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core import checks
 from django.db import DatabaseError
 
@@ -36,3 +38,23 @@ def stored_records_keyed_by_this_engine(app_configs: Any = None, databases: Any 
                 )
             )
     return found
+
+
+# Not tagged ``staticfiles``: collectstatic runs those checks before it collects, and this one would stop it.
+SERVING = "serving"
+
+
+@checks.register(SERVING)
+def static_files_collected(app_configs: Any = None, **kwargs: Any) -> list:
+    """Production serves collected, hashed static files: without the manifest ``collectstatic`` writes, every page
+    that names a static file (all of them, the 500 page too) fails. Refused at start-up instead."""
+    manifest = getattr(staticfiles_storage, "manifest_name", None)  # a manifest storage's (ManifestFilesMixin)
+    if manifest is None or staticfiles_storage.exists(manifest):
+        return []
+    return [
+        checks.Error(
+            f"Static files are not collected: {settings.STATIC_ROOT} has no {manifest}, so every page would fail.",
+            hint="Run: python manage.py collectstatic --noinput (when the image or release is built).",
+            id="stewardship.E001",
+        )
+    ]

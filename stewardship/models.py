@@ -25,6 +25,12 @@ class SourceSystem(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
     active = models.BooleanField(default=True)
+    ingest_quota_per_minute = models.PositiveIntegerField(
+        "ingest quota (records a minute)",
+        default=0,
+        help_text="Records and consent events this source may send a minute, every batch counted; a batch over it is "
+        "refused whole (429 with Retry-After). 0: no limit.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,8 +7,10 @@ place where defaults for secrets and the broker exist; production must set them.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
+import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
@@ -78,6 +80,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
+    "axes",
     "stewardship",
     "sync",
     "connectors",
@@ -85,6 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "stewardship.middleware.CorrelationIdMiddleware",
     "stewardship.middleware.RequestSizeLimitMiddleware",
@@ -95,6 +100,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "stewardship.urls"
@@ -128,6 +134,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": envbool("DB_SERVER_SIDE_BINDING", True)}
     if DATABASES["default"]["OPTIONS"]["server_side_binding"] and envint("DB_PREPARE_THRESHOLD", 5) > 0:
         DATABASES["default"]["OPTIONS"]["prepare_threshold"] = envint("DB_PREPARE_THRESHOLD", 5)
+SILENCED_SYSTEM_CHECKS: list[str] = []
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite: one writer at a time; wait for the lock instead of failing at once.
     DATABASES["default"]["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
@@ -137,9 +144,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     (BASE_DIR / "var").mkdir(exist_ok=True)
     # The blocking-key index's INCLUDE column serves PostgreSQL's index-only scans; SQLite ignores it, and says so on
     # every migrate of the demo.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
+    SILENCED_SYSTEM_CHECKS.append("models.W040")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Sign-in lockout (django-axes): after STEWARD_LOGIN_FAILURE_LIMIT failures for one username from one address, that
+# pair is refused (429, the sign-in page says so) for STEWARD_LOGIN_LOCKOUT_MINUTES (0: until an administrator
+# deletes the access attempt in the admin). The UI's and the admin's sign-in alike; API tokens and keys have their
+# own throttle (REST API below).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = envint("STEWARD_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("STEWARD_LOGIN_LOCKOUT_MINUTES", 15)) or None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "stewardship.api.throttling.client_address"  # STEWARD_PROXY_COUNT, as the API reads it
+AXES_LOCKOUT_CALLABLE = "stewardship.ui.views.login.locked_out"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -154,7 +173,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STEWARD_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -188,21 +207,52 @@ STEWARD_MAX_CLOCK_SKEW_SECONDS = envint("STEWARD_MAX_CLOCK_SKEW_SECONDS", 300)
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", not DEV_MODE)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", not DEV_MODE)
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEV_MODE)
-SECURE_SSL_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+# Load balancers probe health over plain HTTP: never redirected (Django matches these against the path without its
+# leading slash).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEV_MODE else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEV_MODE
-SECURE_HSTS_PRELOAD = not DEV_MODE
+# Preloading binds the domain and every subdomain to HTTPS in browsers for months, beyond this app: the operator's
+# choice, not a default. Without it, check --deploy says so (security.W021): silenced, since that is deliberate.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if envbool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Content-Security-Policy (django-csp) on every response: everything from this origin and nothing inline. The
+# templates carry no inline script, style or event handler (tests/ui/test_csp.py reads them); data: images are the
+# favicon and the API docs' icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
+
 # --- REST API ---
+# A person's API token (DRF's authtoken) is refused once older than this many hours; 0: tokens never expire.
+STEWARD_TOKEN_TTL_HOURS = envint("STEWARD_TOKEN_TTL_HOURS", 0)
+# Failed API keys and tokens per client address and minute; past it, that address is answered 429. 0: no limit.
+STEWARD_API_AUTH_FAILURES_PER_MINUTE = envint("STEWARD_API_AUTH_FAILURES_PER_MINUTE", 10)
+# Reverse proxies in front of Steward that append the client's address to X-Forwarded-For: throttles and the login
+# lockout read the address that many entries from the right. 0: REMOTE_ADDR (what a client writes there is ignored).
+STEWARD_PROXY_COUNT = envint("STEWARD_PROXY_COUNT", 0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "stewardship.api.authentication.ApiKeyAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "stewardship.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["stewardship.api.permissions.IsReader"],
@@ -216,6 +266,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "stewardship.errors.api_exception_handler",
+    "NUM_PROXIES": STEWARD_PROXY_COUNT,
+    # Each source system's ingest quota (records a minute, set in the admin). Failed keys and tokens are throttled by
+    # the authentication classes themselves (DRF's throttles run after authentication and never see a failure).
+    "DEFAULT_THROTTLE_CLASSES": ["stewardship.api.throttling.IngestQuotaThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }
@@ -234,6 +288,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every operation documents the errors it may answer (stewardship.api.schema), beside drf-spectacular's own hook.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "stewardship.api.schema.add_error_responses",
+    ],
     # Several models have a "status": name each choice set, so clients get stable enum names.
     "ENUM_NAME_OVERRIDES": {
         "GoldenStatusEnum": "stewardship.models.GoldenStatus",
@@ -270,6 +329,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker logs through LOGGING below (its filters keep personal data out), not through handlers of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {"task": "stewardship.tasks.idempotency_keys_purge", "schedule": 3600.0},
     "sync-sweep": {"task": "sync.tasks.sweep", "schedule": float(envint("STEWARD_SYNC_SWEEP_SECONDS", 5))},
@@ -288,7 +349,8 @@ STEWARD_PUBLISHER = "sync.outbox"
 STEWARD_SYNC_LEASE_SECONDS = envint("STEWARD_SYNC_LEASE_SECONDS", 300)
 # A pending, due delivery whose task was sent this long ago without effect is queued again (lost task).
 STEWARD_SYNC_REQUEUE_SECONDS = envint("STEWARD_SYNC_REQUEUE_SECONDS", 60)
-# The per-connector rate limit is shared through Redis when there is one (several workers); else per process.
+# The per-connector rate limit is shared through Redis when there is one (several workers); else per process. The
+# Django cache (API throttles, ingest quotas) uses it too.
 STEWARD_RATE_LIMIT_REDIS_URL = env(
     "STEWARD_RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
 )
@@ -301,16 +363,51 @@ STEWARD_ACCESS_LOG_RETENTION_DAYS = envint("STEWARD_ACCESS_LOG_RETENTION_DAYS", 
 # Delivered outbox payloads and attempt excerpts lose their personal values after this long (beat, hourly).
 STEWARD_SYNC_PAYLOAD_RETENTION_DAYS = envint("STEWARD_SYNC_PAYLOAD_RETENTION_DAYS", 30)
 
+# --- Shared counters: the Django cache ---
+# The API throttles and the ingest quotas are counted where every web process sees them: the Redis of the connector
+# rate limits when there is one, else the database (a table that migrate creates); never a process's memory. Never
+# call cache.clear(): on Redis that empties the whole database, the broker's queues too when they share it.
+if STEWARD_RATE_LIMIT_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": STEWARD_RATE_LIMIT_REDIS_URL,
+            "KEY_PREFIX": "steward",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "steward_cache"}}
+
 # --- Logging: every line carries the request's correlation id ---
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"correlation": {"()": "stewardship.correlation.CorrelationIdLogFilter"}},
+    "filters": {
+        "correlation": {"()": "stewardship.correlation.CorrelationIdLogFilter"},
+        # No personal data: database error details, personal query values and emails are stripped (stewardship.logs).
+        "personal_data": {"()": "stewardship.logs.PersonalDataFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["correlation"], "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["correlation", "personal_data"],
+            "formatter": "plain",
+        },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Every line through the one console handler: Django's own handlers (the debug console, mail_admins with its
+        # tracebacks) and runserver's request lines (django.server) would skip its filters.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Failures of other code are filtered where they are logged, so that every handler gets them clean.
+        "django.request": {"filters": ["personal_data"]},
+        "celery.app.trace": {"filters": ["personal_data"]},
+        # SQL with its parameters (DEBUG only): never, whatever LOG_LEVEL says.
+        "django.db.backends": {"level": "INFO"},
+    },
 }

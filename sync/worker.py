@@ -396,17 +396,27 @@ def _log(connector: Connector, m: Message, outcome: Outcome) -> None:
     try:
         if outcome.ok:
             logger.debug("delivered %s v%s to %s", m.golden_id, m.version, connector.name)
-        elif outcome.attempted:
+        elif outcome.attempted and outcome.error is not None:
             logger.warning(
-                "delivery %s (%s v%s) to %s failed: %s",
+                "delivery %s (%s v%s) to %s failed: %s, %s",
                 m.delivery_id,
                 m.golden_id,
                 m.version,
                 connector.name,
-                outcome.error,
+                _error_summary(outcome.error),
+                "permanent" if outcome.error.permanent else "transient",
             )
     finally:
         correlation.reset(token)
+
+
+def _error_summary(error: TransportError) -> str:
+    """What a log line says of a failure: its status, or the kind of failure ("timed out", "connection failed"), never
+    the reply or the message around it, which quote the payload (emails, names). The delivery's attempts keep the
+    whole story for stewards."""
+    if error.status_code is not None:
+        return f"HTTP {error.status_code}"
+    return str(error).split(":", 1)[0][:60]
 
 
 def _connector_health(connector: Connector, now: datetime, *, ok: bool, failures: int, throttled_for: float) -> None:

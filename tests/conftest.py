@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for marker, fixtures in LANE_FIXTURES.items():
             if used & fixtures:
                 item.add_marker(marker)
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_keys(settings) -> None:
+    """Each test counts its throttles, lockouts and quotas under keys of its own: the cache (Redis in CI) outlives the
+    test, and a test's failed logins must not hold up the next one. (Never cache.clear(): on Redis it empties the
+    broker's database.)"""
+    settings.CACHES = {name: {**config, "KEY_PREFIX": uuid.uuid4().hex} for name, config in settings.CACHES.items()}
 
 
 def _user(username: str, *roles: str) -> User:

@@ -41,6 +41,18 @@
     if ((key === "j" || key === "k") && moveFocus(key === "j" ? 1 : -1)) event.preventDefault();
   });
 
+  // Bars (scores, similarities, the dashboard's counts) say their length in data-share (a percentage): set here
+  // rather than in a style attribute, which the Content-Security-Policy refuses. htmx:load fires for every piece
+  // of content htmx swaps in.
+  function applyShares(root) {
+    if (root.matches && root.matches("[data-share]")) root.style.setProperty("--share", root.dataset.share + "%");
+    root.querySelectorAll("[data-share]").forEach(function (element) {
+      element.style.setProperty("--share", element.dataset.share + "%");
+    });
+  }
+  applyShares(document);
+  document.addEventListener("htmx:load", function (event) { applyShares(event.detail.elt); });
+
   document.addEventListener("click", function (event) {
     const button = event.target.closest("[data-dismiss]");
     if (button) button.closest(".notice").remove();

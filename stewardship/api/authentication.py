@@ -1,16 +1,23 @@
-"""Source systems authenticate with ``Authorization: Api-Key <key>``."""
+"""Source systems authenticate with ``Authorization: Api-Key <key>``; people with a session or DRF's
+``Authorization: Token <token>``, which expires after ``STEWARD_TOKEN_TTL_HOURS`` when that is set. Failed keys and
+tokens are counted per client address, and an address over the limit is answered 429 (``throttling``)."""
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
 
 from ..models import ApiKey, SourceSystem
+from .throttling import guard_credentials
 
 KEYWORD = "Api-Key"
 
@@ -48,7 +55,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         scheme, _, key = header.partition(" ")
         if scheme.lower() != KEYWORD.lower():
             return None
-        key = key.strip()
+        return guard_credentials(request, lambda: self._check(key.strip()))
+
+    def _check(self, key: str) -> tuple[SourcePrincipal, ApiKey]:
         prefix = key.split(".", 1)[0]
         api_key = (
             ApiKey.objects.select_related("source").filter(prefix=prefix, revoked_at__isnull=True).first()
@@ -66,6 +75,24 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return KEYWORD
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """DRF's token authentication, refusing a token older than ``STEWARD_TOKEN_TTL_HOURS`` (0: tokens never expire).
+    An administrator issues a new one (the admin, or ``manage.py drf_create_token -r <username>``)."""
+
+    def authenticate(self, request: Request) -> tuple[AbstractBaseUser | AnonymousUser, Token] | None:
+        scheme = authentication.get_authorization_header(request).split(b" ", 1)[0]
+        if scheme.lower() != self.keyword.lower().encode():
+            return None
+        return guard_credentials(request, lambda: super(TokenAuthentication, self).authenticate(request))
+
+    def authenticate_credentials(self, key: str) -> tuple[AbstractBaseUser | AnonymousUser, Token]:
+        user, token = super().authenticate_credentials(key)
+        ttl = settings.STEWARD_TOKEN_TTL_HOURS
+        if ttl > 0 and token.created < timezone.now() - timedelta(hours=ttl):
+            raise exceptions.AuthenticationFailed("Token has expired: ask an administrator for a new one.")
+        return user, token
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

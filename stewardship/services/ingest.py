@@ -22,7 +22,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +30,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from .. import db, domains, matching, publishing
+from .. import db, domains, logs, matching, publishing
 from ..matching.retrieval import BatchMatcher, Thresholds, rejected_goldens
 from ..models import ChangeReason, GoldenRecord, SourceRecord, SourceSystem
 from ..survivorship import Candidate
@@ -148,9 +148,27 @@ def _apply(source: SourceSystem, domain: str, incoming: list[_Incoming], results
     batch = _Batch(source, domain, stored, matcher, rematched, results)
     for record in incoming:
         batch.link(record)
+    if batch.frequent_records:
+        _log_frequent_keys(batch)
     _save(batch, config)
     candidates_queue(domain=domain, proposals=batch.proposals)
     _survive(batch, config)
+
+
+def _log_frequent_keys(batch: _Batch) -> None:
+    """One line per batch. Blocking keys are made of emails, phones, birth dates and postcodes: logged as their kind and
+    a keyed hash (``logs.key_label``), never as values, and without the records' source keys."""
+    labels = [f"{logs.key_label(key)} x{count}" for key, count in batch.frequent_keys.most_common(10)]
+    more = len(batch.frequent_keys) - len(labels)
+    logger.warning(
+        "blocking keys too common to compare on: %d new %s records of a batch from %s hold %d of them: %s%s",
+        batch.frequent_records,
+        batch.domain,
+        batch.source.code,
+        len(batch.frequent_keys),
+        ", ".join(labels),
+        f" and {more} more" if more > 0 else "",
+    )
 
 
 def _lock(source: SourceSystem, domain: str) -> _Config:
@@ -210,6 +228,8 @@ class _Batch:
     proposals: list[Proposal] = field(default_factory=list)
     dirty: set[uuid.UUID] = field(default_factory=set)  # golden records whose source records changed
     _never: dict[int, set[uuid.UUID]] | None = None  # what stewards said the stored records are not: read when needed
+    frequent_records: int = 0  # new records with keys too common to compare on, and those keys (logged once)
+    frequent_keys: Counter[str] = field(default_factory=Counter)
 
     def link(self, rec: _Incoming) -> None:
         sr = self.stored.get(rec.source_key)
@@ -245,7 +265,8 @@ class _Batch:
         self.matcher.add(golden_id, rec.features, rec.keys)
         self.proposals += decision.proposals(golden_id)
         if decision.frequent_keys:
-            logger.warning("blocking keys too common to compare on for %s: %s", rec.source_key, decision.frequent_keys)
+            self.frequent_records += 1
+            self.frequent_keys.update(decision.frequent_keys)
         sr = SourceRecord(
             source=self.source,
             domain=self.domain,

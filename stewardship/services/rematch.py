@@ -23,7 +23,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count
 
-from .. import db, domains, matching
+from .. import db, domains, logs, matching
 from ..errors import Conflict, ValidationFailed
 from ..matching.policy import Verdict, judge, kept_apart, namesakes_eligible, only_namesakes
 from ..matching.retrieval import Thresholds, rejected_goldens
@@ -128,7 +128,9 @@ def blocks_rematch(*, domain: str, keys: Sequence[str]) -> RematchResult:
     records_seen: set[int] = set()
     for key, members in blocks.items():
         if len(members) > thresholds.max_block_size:
-            logger.warning("rematch: block %s has %d records, over max_block_size: skipped", key, len(members))
+            logger.warning(
+                "rematch: block %s has %d records, over max_block_size: skipped", logs.key_label(key), len(members)
+            )
             result.skipped_blocks += 1
             continue
         result.blocks += 1

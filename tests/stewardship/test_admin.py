@@ -124,3 +124,26 @@ def test_match_thresholds_are_editable_and_validated(superuser_client):
     assert good.status_code == 302
     settings_row.refresh_from_db()
     assert (settings_row.auto_link, settings_row.review) == (0.95, 0.75)
+
+
+def test_the_admin_shows_api_tokens_by_their_prefix_only(superuser_client, steward):
+    from django.contrib.admin.models import LogEntry
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=steward)
+    listing = superuser_client.get(reverse("admin:authtoken_tokenproxy_changelist")).content.decode()
+    assert token.key[:8] in listing and token.key not in listing
+    change_url = reverse("admin:authtoken_tokenproxy_change", args=[steward.pk])
+    page = superuser_client.get(change_url).content.decode()
+    assert token.key[:8] in page and token.key not in page
+    superuser_client.post(change_url, {"user": steward.pk})
+    assert token.key not in " ".join(LogEntry.objects.values_list("object_repr", flat=True))
+
+
+def test_a_token_added_in_the_admin_is_shown_once(superuser_client, steward):
+    from rest_framework.authtoken.models import Token
+
+    response = superuser_client.post(reverse("admin:authtoken_tokenproxy_add"), {"user": steward.pk}, follow=True)
+    key = Token.objects.get(user=steward).key
+    assert key in response.content.decode()  # the message after adding: copy it now
+    assert key not in superuser_client.get(reverse("admin:authtoken_tokenproxy_changelist")).content.decode()

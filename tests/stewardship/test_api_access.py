@@ -127,3 +127,47 @@ def test_every_response_carries_a_correlation_id(client):
     response = client.get("/healthz", headers={"X-Correlation-ID": "abc<script>"})
     assert response["X-Correlation-ID"] != "abc<script>"
     assert len(response["X-Correlation-ID"]) == 32
+
+
+def _token_client(user, *, age_hours: float = 0):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    token = Token.objects.create(user=user)
+    Token.objects.filter(pk=token.pk).update(created=timezone.now() - timedelta(hours=age_hours))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def test_tokens_never_expire_unless_a_ttl_is_set(steward, settings):
+    settings.STEWARD_TOKEN_TTL_HOURS = 0
+    assert _token_client(steward, age_hours=24 * 365).get("/api/v1/customers/").status_code == 200
+
+
+def test_a_token_older_than_the_ttl_is_refused(steward, settings):
+    from django.contrib.auth.models import User
+
+    settings.STEWARD_TOKEN_TTL_HOURS = 12
+    expired = _token_client(steward, age_hours=13).get("/api/v1/customers/")
+    assert expired.status_code == 401
+    assert expired.json()["error"]["message"] == "Token has expired: ask an administrator for a new one."
+    fresh = User.objects.create_user("fiona", password="pw-fiona-123!")
+    fresh.groups.add(*steward.groups.all())
+    assert _token_client(fresh, age_hours=11).get("/api/v1/customers/").status_code == 200
+
+
+def test_the_schema_documents_the_errors_the_api_answers(client, steward):
+    import yaml
+
+    client.force_login(steward)
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    assert schema["components"]["schemas"]["Error"]["required"] == ["error"]
+    batch = schema["paths"]["/api/v1/sources/{source}/customers/batch/"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "409", "412", "413", "422", "429"} <= set(batch)
+    assert "Retry-After" in batch["429"]["headers"]
+    listing = schema["paths"]["/api/v1/customers/"]["get"]["responses"]
+    assert {"200", "400", "401", "403", "429"} <= set(listing) and "409" not in listing

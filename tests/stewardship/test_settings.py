@@ -77,3 +77,45 @@ def test_repeated_statements_are_prepared_unless_turned_off():
     assert _database_options(DB_PREPARE_THRESHOLD="0") == "{'server_side_binding': True}"
     # Client-side binding cannot prepare (a PgBouncer in transaction mode): neither is set.
     assert _database_options(DB_SERVER_SIDE_BINDING="false") == "{'server_side_binding': False}"
+
+
+PRODUCTION = {
+    "SECRET_KEY": "ci-0123456789abcdef0123456789abcdef0123456789abcdef",
+    "ALLOWED_HOSTS": "testserver,steward.example.com",
+    "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"),
+    "STEWARD_DEV": "0",
+}
+
+
+def _production(code: str, **env: str) -> str:
+    """Run ``code`` with Django set up under production settings; returns what it printed."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"STEWARD_DEV", "SECRET_KEY", "DEBUG"}}
+    setup = (
+        "import django, os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'stewardship.settings')\ndjango.setup()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", setup + code],
+        cwd=ROOT,
+        env={**clean, **PRODUCTION, **env},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_health_probes_over_plain_http_are_not_redirected_in_production():
+    answers = _production(
+        "from django.test import Client\n"
+        "client = Client()\n"
+        "print(client.get('/healthz').status_code, client.get('/login/').status_code)"
+    )
+    health, login = answers.split()
+    assert health in {"200", "503"}  # answered, whatever the services say; not a 301 to https
+    assert login == "301"
+
+
+def test_hsts_preload_is_opt_in():
+    show = "from django.conf import settings; print(settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_PRELOAD)"
+    assert _production(show) == "31536000 False"
+    assert _production(show, SECURE_HSTS_PRELOAD="true") == "31536000 True"

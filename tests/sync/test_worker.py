@@ -245,3 +245,26 @@ def test_the_rate_limit_spaces_calls(webhook, upsert, clean_sandbox):
     started = time.monotonic()
     assert process(*all_pending()).delivered == 6
     assert time.monotonic() - started >= 5 * 0.05  # 6 calls at 20/s: at least 5 intervals
+
+
+def test_a_failed_delivery_is_logged_without_the_reply(caplog):
+    from connectors.base import Message, Outcome
+    from connectors.http import TransportError
+    from sync.worker import _log
+
+    reply = '{"error": "email ann.secret@example.com is taken by customer 42", "birth_date": "1980-02-29"}'
+    error = TransportError(f"HTTP 422: {reply}", permanent=True, status_code=422, response=reply)
+    message = Message(
+        delivery_id=7,
+        idempotency_key="k",
+        event_type="customer.upserted",
+        domain="customer",
+        golden_id="g-1",
+        version=3,
+        payload={"email": "ann.secret@example.com"},
+        correlation_id="c-1",
+        occurred_at=timezone.now(),
+    )
+    _log(Connector(name="cdp"), message, Outcome(7, error, status_code=422, response=reply))
+    assert "delivery 7 (g-1 v3) to cdp failed: HTTP 422, permanent" in caplog.text
+    assert "ann.secret" not in caplog.text and "1980" not in caplog.text

@@ -431,3 +431,23 @@ def test_a_privacy_officer_exports_and_erases_a_customer_and_follows_the_request
     expect(page.get_by_role("link", name="Erase…")).to_have_count(0)
     shot(page, "19-golden-record-erased")
     assert GoldenRecord.objects.get(pk=ann).status == "erased"
+
+
+def test_pages_run_under_the_content_security_policy_without_a_violation(open_as, pairs, live_server):
+    page = open_as("stella")
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
+    candidate = pairs[0][2]
+    for path in ["/", "/review/", f"/review/{candidate.pk}/", f"/customers/{pairs[0][0]}/", "/sync/", "/api/docs/"]:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+    page.goto(f"/review/{candidate.pk}/")
+    # The bars take their length from data-share (set by steward.js, not a style attribute).
+    width = page.locator(".score-fill").first.evaluate("element => element.getBoundingClientRect().width")
+    track = page.locator(".score-track").first.evaluate("element => element.getBoundingClientRect().width")
+    assert 0.8 * track < width < track  # 0.93 of the track
+    page.goto("/api/docs/")
+    expect(page.get_by_role("heading", name=re.compile("Steward API"))).to_be_visible()
+    assert refused == []
