@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from rest_framework.exceptions import ValidationError
 
 from .matching.normalise import phone_e164
 from .models import (
@@ -18,6 +21,7 @@ from .models import (
     PrivacyRequestStatus,
     SourceRecord,
 )
+from .roles import sees_personal_data, user_roles
 
 
 class GoldenRecordFilterSet(django_filters.FilterSet):
@@ -38,9 +42,27 @@ class GoldenRecordFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=GoldenRecord._meta.get_field("status").choices)
     updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
+    #: Filters on personal values: a reader who sees them masked may not search by them, or a search would tell them
+    #: what masking hides (whether jane@example.org is a customer, a postcode letter by letter).
+    PERSONAL_FILTERS = ("email", "phone", "postal_code")
+
     class Meta:
         model = GoldenRecord
         fields: list[str] = []
+
+    def __init__(self, *args: Any, masked: bool | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        # A source system reads its own customers and searches them by what it holds; a user by their roles.
+        self.masked = (
+            masked if masked is not None else (user_roles(user) != frozenset() and not sees_personal_data(user))
+        )
+        if self.masked:
+            for name in self.PERSONAL_FILTERS:
+                self.filters[name].method = "refuse_personal"
+
+    def refuse_personal(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        raise ValidationError({name: ["Searching by a personal value needs the steward, approver or privacy role."]})
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         """One box for everything a steward types: each word of a name must appear in a name attribute; the
@@ -56,13 +78,15 @@ class GoldenRecordFilterSet(django_filters.FilterSet):
                 | Q(attributes__family_name__icontains=word)
                 | Q(attributes__name__icontains=word)
             )
-        match |= Q(attributes__email__icontains=text) | Q(attributes__sku__iexact=text)
-        compact = "".join(words).upper()
-        postcodes = {text.upper(), compact} | ({f"{compact[:-3]} {compact[-3:]}"} if len(compact) > 4 else set())
-        match |= Q(attributes__postal_code__in=list(postcodes))
+        match |= Q(attributes__sku__iexact=text)
+        if not self.masked:  # personal values: only for readers who see them
+            match |= Q(attributes__email__icontains=text)
+            compact = "".join(words).upper()
+            postcodes = {text.upper(), compact} | ({f"{compact[:-3]} {compact[-3:]}"} if len(compact) > 4 else set())
+            match |= Q(attributes__postal_code__in=list(postcodes))
         digits = "".join(ch for ch in text if ch.isdigit())
         if digits and len(digits) == len(text.replace(" ", "").lstrip("+")):
-            if len(digits) >= 6:  # a phone number in any spelling: its significant digits appear in the E.164 form
+            if len(digits) >= 6 and not self.masked:  # a phone in any spelling: its significant digits are in E.164
                 match |= Q(attributes__phone__icontains=digits.lstrip("0"))
             if 8 <= len(digits) <= 14:
                 match |= Q(attributes__gtin__in=list({digits, digits.lstrip("0"), digits.zfill(13), digits.zfill(14)}))

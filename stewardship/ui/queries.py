@@ -566,7 +566,7 @@ class SearchResult:
 def golden_search(*, domain: str, q: str, cursor: str | None, masked: bool) -> Page[SearchResult]:
     """Active golden records matching ``q`` (see ``GoldenRecordFilterSet.filter_q``), most recently changed first."""
     queryset = GoldenRecordFilterSet(
-        {"q": q}, queryset=GoldenRecord.objects.filter(domain=domain, status=GoldenStatus.ACTIVE)
+        {"q": q}, queryset=GoldenRecord.objects.filter(domain=domain, status=GoldenStatus.ACTIVE), masked=masked
     ).qs.prefetch_related(
         Prefetch(
             "source_records",

@@ -517,3 +517,16 @@ def test_an_admin_lifts_a_tombstone_and_the_key_is_accepted_again(officer, clien
     [again] = upsert("cdp", record("cdp-zeb", "2026-04-01T10:00:00Z", given_name="Zebedee"))
     assert again.status == "created" and again.golden_id != golden_id
     assert SourceRecord.objects.filter(source__code="erp", source_key="erp-zeb", erased_at__isnull=False).exists()
+
+
+def test_a_viewer_cannot_search_by_personal_values(viewer, steward, client_for):
+    golden_id = zebedee()
+    api = client_for(viewer)
+    for name, value in [("email", ZEB["email"]), ("phone", ZEB["phone"]), ("postal_code", ZEB["postal_code"])]:
+        response = api.get("/api/v1/customers/", {name: value})
+        assert response.status_code == 400, (name, response.content)
+        assert name in response.json()["error"]["fields"]
+    assert api.get("/api/v1/customers/", {"q": ZEB["email"]}).json()["results"] == []  # q: names, keys, SKUs only
+    assert [r["id"] for r in api.get("/api/v1/customers/", {"q": "Quixtroll"}).json()["results"]] == [str(golden_id)]
+    found = client_for(steward).get("/api/v1/customers/", {"email": ZEB["email"]}).json()["results"]
+    assert [r["id"] for r in found] == [str(golden_id)]
